@@ -1,0 +1,225 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The exported allocator API, and how bad pointers are reported.
+ *
+ * Dispatch: a request of 1..PYMM_SMALL_MAX bytes goes to a size class
+ * (class.c), a larger one to kmalloc (large.c), 0 bytes gets ZERO_SIZE_PTR
+ * as from kmalloc().  A pointer is recognised by looking its page up in the
+ * arena map (arena.c); if it is in no arena it must be a live large block.
+ *
+ * A pointer that is neither is refused: one WARN_ONCE per kind of error
+ * names the pointer and what is wrong with it, every occurrence is counted
+ * in pymm_errors[] (shown in debugfs "summary"), and nothing is changed.
+ */
+#include <linux/export.h>
+#include <linux/minmax.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "pymm_internal.h"
+
+atomic_long_t pymm_errors[PYMM_NR_ERRORS];
+
+/**
+ * pymm_report - report a refused pointer
+ * @err: what is wrong with it
+ * @p: the pointer
+ * @szidx: the size class of the pool it points into, or -1
+ * @what: the API function that was given it
+ */
+void pymm_report(enum pymm_error err, const void *p, int szidx,
+		 const char *what)
+{
+	unsigned int size = szidx >= 0 ? (szidx + 1) * PYMM_ALIGN : 0;
+
+	atomic_long_inc(&pymm_errors[err]);
+	switch (err) {
+	case PYMM_ERR_INVALID:
+		WARN_ONCE(1, "pymm: %s(%p): not a live block pymm returned (class %d)\n",
+			  what, p, szidx);
+		break;
+	case PYMM_ERR_MIDDLE:
+		WARN_ONCE(1, "pymm: %s(%p): points into the middle of a block (class %d, %u-byte blocks)\n",
+			  what, p, szidx, size);
+		break;
+	case PYMM_ERR_DOUBLE_FREE:
+		WARN_ONCE(1, "pymm: %s(%p): double free (class %d, %u-byte blocks)\n",
+			  what, p, szidx, size);
+		break;
+	case PYMM_ERR_CORRUPTION:
+		WARN_ONCE(1, "pymm: %s(%p): red zone or poison overwritten (class %d, %u-byte blocks)\n",
+			  what, p, szidx, size);
+		break;
+	default:
+		break;
+	}
+}
+
+static bool pymm_gfp_ok(gfp_t gfp)
+{
+	if (likely(!(gfp & (__GFP_DMA | __GFP_DMA32 | __GFP_HIGHMEM))))
+		return true;
+	WARN_ONCE(1, "pymm: zone modifiers are not supported (gfp %pGg)\n",
+		  &gfp);
+	return false;
+}
+
+/**
+ * pymm_malloc - allocate memory
+ * @size: bytes wanted
+ * @gfp: allocation flags, as for kmalloc()
+ *
+ * Requests of at most %PYMM_SMALL_MAX bytes are rounded up to a multiple of
+ * %PYMM_ALIGN and served from pymm's pools; larger ones from kmalloc().
+ * Blocks are %PYMM_ALIGN-byte aligned.  As with kmalloc(), a @size of 0
+ * returns %ZERO_SIZE_PTR, which may be freed but not dereferenced.
+ * %__GFP_ZERO zeroes the block.  Zone modifiers are refused with a warning.
+ *
+ * Context: any context if @gfp does not allow sleeping.
+ * Return: the block, %ZERO_SIZE_PTR, or NULL if memory could not be had.
+ */
+void *pymm_malloc(size_t size, gfp_t gfp)
+{
+	might_alloc(gfp);
+	if (unlikely(!pymm_gfp_ok(gfp)))
+		return NULL;
+	if (unlikely(!size))
+		return ZERO_SIZE_PTR;
+	if (likely(size <= PYMM_SMALL_MAX))
+		return pymm_small_alloc(size, gfp);
+	return pymm_large_alloc(size, gfp);
+}
+EXPORT_SYMBOL_GPL(pymm_malloc);
+
+/**
+ * pymm_zalloc - allocate zeroed memory
+ * @size: bytes wanted
+ * @gfp: allocation flags, as for kmalloc()
+ *
+ * pymm_malloc() with %__GFP_ZERO.
+ *
+ * Context: any context if @gfp does not allow sleeping.
+ * Return: the zeroed block, %ZERO_SIZE_PTR, or NULL.
+ */
+void *pymm_zalloc(size_t size, gfp_t gfp)
+{
+	return pymm_malloc(size, gfp | __GFP_ZERO);
+}
+EXPORT_SYMBOL_GPL(pymm_zalloc);
+
+/* Usable size of @p, 0 (reported) if it is not a live block. */
+static size_t pymm_block_size(const void *p, const char *caller)
+{
+	struct pymm_arena *arena;
+	size_t size;
+	int err = 0;
+
+	rcu_read_lock();
+	arena = pymm_arena_lookup(p);
+	if (arena) {
+		size = pymm_small_size(arena, p, caller);
+		rcu_read_unlock();
+		return size;
+	}
+	rcu_read_unlock();
+	size = pymm_large_size(p, &err);
+	if (err)
+		pymm_report(err, p, -1, caller);
+	return size;
+}
+
+/**
+ * pymm_free - free memory from pymm_malloc() and friends
+ * @p: the block, %ZERO_SIZE_PTR or NULL (both ignored)
+ *
+ * A small block goes back to its pool, a large one to kfree().  A pointer
+ * pymm did not return, one into the middle of a block, or a block freed
+ * twice (always caught when it is the block most recently freed into its
+ * pool, and always in debug mode) is reported and left alone.
+ *
+ * Context: any context.
+ */
+void pymm_free(const void *p)
+{
+	struct pymm_arena *arena;
+	int err;
+
+	if (unlikely(ZERO_OR_NULL_PTR(p)))
+		return;
+	rcu_read_lock();
+	arena = pymm_arena_lookup(p);
+	if (likely(arena)) {
+		pymm_small_free(arena, p);
+		rcu_read_unlock();
+		return;
+	}
+	rcu_read_unlock();
+	err = pymm_large_free(p);
+	if (unlikely(err))
+		pymm_report(err, p, -1, "pymm_free");
+}
+EXPORT_SYMBOL_GPL(pymm_free);
+
+/**
+ * pymm_usable_size - bytes that may be used in a block
+ * @p: a live block, %ZERO_SIZE_PTR or NULL
+ *
+ * Context: any context.
+ * Return: the size of @p's class for a small block, ksize() for a large
+ * one, 0 for NULL and %ZERO_SIZE_PTR, and 0 (with a report) for a pointer
+ * that is not a live pymm block.
+ */
+size_t pymm_usable_size(const void *p)
+{
+	if (ZERO_OR_NULL_PTR(p))
+		return 0;
+	return pymm_block_size(p, "pymm_usable_size");
+}
+EXPORT_SYMBOL_GPL(pymm_usable_size);
+
+/**
+ * pymm_realloc - resize a block
+ * @p: a live block, or NULL (or %ZERO_SIZE_PTR) to allocate afresh
+ * @new_size: bytes wanted; 0 frees @p and returns %ZERO_SIZE_PTR
+ * @gfp: allocation flags, as for kmalloc()
+ *
+ * The contents are kept up to the smaller of the old usable size and
+ * @new_size.  The block is kept in place when @new_size fits and does not
+ * waste much: a small block that shrinks by at most a quarter, a large one
+ * that stays above %PYMM_SMALL_MAX.  With %__GFP_ZERO the bytes past
+ * @new_size up to the usable size are zeroed, and a new block's bytes past
+ * the copied contents are zero.
+ *
+ * Context: any context if @gfp does not allow sleeping.
+ * Return: the block, which may have moved; NULL if memory could not be had
+ * or @p is not a live block (reported), in which case @p is untouched.
+ */
+void *pymm_realloc(void *p, size_t new_size, gfp_t gfp)
+{
+	size_t old;
+	void *q;
+
+	if (ZERO_OR_NULL_PTR(p))
+		return pymm_malloc(new_size, gfp);
+	old = pymm_block_size(p, "pymm_realloc");
+	if (!old)
+		return NULL;
+	if (!new_size) {
+		pymm_free(p);
+		return ZERO_SIZE_PTR;
+	}
+	if (new_size <= old &&
+	    (4 * new_size > 3 * old || new_size > PYMM_SMALL_MAX)) {
+		if (gfp & __GFP_ZERO)
+			memset(p + new_size, 0, old - new_size);
+		return p;
+	}
+	q = pymm_malloc(new_size, gfp);
+	if (!q)
+		return NULL;
+	memcpy(q, p, min(old, new_size));
+	pymm_free(p);
+	return q;
+}
+EXPORT_SYMBOL_GPL(pymm_realloc);

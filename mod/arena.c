@@ -1,0 +1,418 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Arenas: runs of pools taken from, and given back to, the page allocator.
+ *
+ * An arena is an order-PYMM_ARENA_ORDER block of pages (256 KiB, 64 pools).
+ * A pool that belongs to no class is "free" in its arena's freemask.
+ * Arenas with at least one free pool sit on pymm_usable_arenas, sorted by
+ * nfreepools, fewest first, so that pools are taken from the fullest arena
+ * and the emptiest ones drain and can be given back:
+ *
+ *   usable:  [nfp 1] -> [nfp 1] -> [nfp 3] -> [nfp 3] -> [nfp 7] -> ...
+ *                          ^                     ^          ^
+ *                    nfp2lasta[1]          nfp2lasta[3]  nfp2lasta[7]
+ *   full:    arenas with no free pool, in no particular order
+ *   cached:  at most one arena with every pool free
+ *
+ * nfp2lasta[n] is the last arena on the usable list with n free pools, or
+ * NULL.  As in CPython's obmalloc, it makes every reorder O(1): pools are
+ * only taken from the head (whose nfreepools is the smallest, so it stays
+ * first), and an arena that gains a pool moves to just after nfp2lasta[n].
+ *
+ * An arena whose pools are all free leaves the list: it becomes the cached
+ * arena if there is none, and otherwise goes back to the page allocator.
+ * The shrinker frees the cached arena under memory pressure.
+ *
+ * When an order-PYMM_ARENA_ORDER block cannot be had cheaply, the arena is
+ * a single page instead: one pool is all the caller needs, and failing a
+ * small allocation because 64 contiguous pages are not free would be wrong.
+ * The high-order attempt uses __GFP_NORETRY so it never triggers heavy
+ * compaction or the OOM killer on behalf of a 8-byte request.
+ *
+ * pymm_pages maps the page number (relative to PAGE_OFFSET) of every pool
+ * page to its arena, so pymm_free() recognises its own blocks in O(1)
+ * without reading the pages themselves.  An arena is unmapped before its
+ * pages are freed, and its struct is freed after an RCU grace period.
+ */
+#include <linux/gfp.h>
+#include <linux/mm.h>
+#include <linux/shrinker.h>
+#include <linux/slab.h>
+
+#include "pymm_internal.h"
+
+DEFINE_SPINLOCK(pymm_arena_lock);
+LIST_HEAD(pymm_usable_arenas);
+LIST_HEAD(pymm_full_arenas);
+struct pymm_arena *pymm_cached_arena;
+unsigned long pymm_arenas_allocated;
+unsigned long pymm_arenas_freed;
+unsigned long pymm_arenas_now;
+unsigned long pymm_pages_held;
+
+static struct pymm_arena *nfp2lasta[PYMM_ARENA_POOLS + 1];
+static DEFINE_XARRAY_FLAGS(pymm_pages, XA_FLAGS_LOCK_IRQ);
+static struct shrinker *pymm_shrinker;
+
+/* Injective on addresses; small for direct-map addresses. */
+static unsigned long pymm_page_key(const void *p)
+{
+	return ((unsigned long)p - PAGE_OFFSET) >> PAGE_SHIFT;
+}
+
+/**
+ * pymm_arena_lookup - the arena a pointer lies in
+ * @p: any pointer
+ *
+ * Must be called under rcu_read_lock(); the arena stays readable until it is
+ * dropped.
+ *
+ * Return: the arena, or NULL if @p is not in a pymm pool page.
+ */
+struct pymm_arena *pymm_arena_lookup(const void *p)
+{
+	return xa_load(&pymm_pages, pymm_page_key(p));
+}
+
+static int pymm_arena_map(struct pymm_arena *arena, gfp_t gfp)
+{
+	unsigned long key = pymm_page_key(arena->base);
+	unsigned long flags;
+	unsigned int i;
+	void *old = NULL;
+
+	xa_lock_irqsave(&pymm_pages, flags);
+	for (i = 0; i < arena->npools; i++) {
+		old = __xa_store(&pymm_pages, key + i, arena, gfp);
+		if (xa_is_err(old))
+			break;
+	}
+	if (xa_is_err(old)) {
+		while (i--)
+			__xa_erase(&pymm_pages, key + i);
+	}
+	xa_unlock_irqrestore(&pymm_pages, flags);
+	return xa_err(old);
+}
+
+static void pymm_arena_unmap(struct pymm_arena *arena)
+{
+	unsigned long key = pymm_page_key(arena->base);
+	unsigned long flags;
+	unsigned int i;
+
+	xa_lock_irqsave(&pymm_pages, flags);
+	for (i = 0; i < arena->npools; i++)
+		__xa_erase(&pymm_pages, key + i);
+	xa_unlock_irqrestore(&pymm_pages, flags);
+}
+
+static void pymm_arena_free(struct pymm_arena *arena)
+{
+	free_pages((unsigned long)arena->base, ilog2(arena->npools));
+	kfree_rcu(arena, rcu);
+}
+
+/* The arena before @arena on the usable list, or NULL at the head. */
+static struct pymm_arena *pymm_usable_prev(struct pymm_arena *arena)
+{
+	if (arena->link.prev == &pymm_usable_arenas)
+		return NULL;
+	return list_prev_entry(arena, link);
+}
+
+/* Take @arena off the usable list, keeping nfp2lasta right. */
+static void pymm_usable_unlink(struct pymm_arena *arena)
+{
+	unsigned int nf = arena->nfreepools;
+
+	if (nfp2lasta[nf] == arena) {
+		struct pymm_arena *prev = pymm_usable_prev(arena);
+
+		nfp2lasta[nf] = prev && prev->nfreepools == nf ? prev : NULL;
+	}
+	list_del_init(&arena->link);
+}
+
+/*
+ * Put an arena whose pools are all free onto the usable list.  Its
+ * nfreepools is the largest possible for its size, so a full-size arena
+ * goes last and a one-page arena goes first.
+ */
+static void pymm_usable_add_empty(struct pymm_arena *arena)
+{
+	unsigned int nf = arena->nfreepools;
+
+	if (nf == PYMM_ARENA_POOLS) {
+		list_add_tail(&arena->link, &pymm_usable_arenas);
+		nfp2lasta[nf] = arena;
+	} else {
+		list_add(&arena->link, &pymm_usable_arenas);
+		if (!nfp2lasta[nf])
+			nfp2lasta[nf] = arena;
+	}
+}
+
+/* @arena gained a free pool. */
+static void pymm_usable_inc(struct pymm_arena *arena)
+{
+	unsigned int nf = arena->nfreepools;
+	struct pymm_arena *lastnf;
+
+	if (!nf) {
+		/* Was full: one free pool is the fewest, so it goes first. */
+		list_move(&arena->link, &pymm_usable_arenas);
+		arena->nfreepools = 1;
+		if (!nfp2lasta[1])
+			nfp2lasta[1] = arena;
+		return;
+	}
+	lastnf = nfp2lasta[nf];
+	if (lastnf == arena) {
+		struct pymm_arena *prev = pymm_usable_prev(arena);
+
+		nfp2lasta[nf] = prev && prev->nfreepools == nf ? prev : NULL;
+	}
+	arena->nfreepools = ++nf;
+	if (!nfp2lasta[nf])
+		nfp2lasta[nf] = arena;
+	/* Right after the last arena that still has nf - 1 free pools. */
+	if (lastnf != arena)
+		list_move(&arena->link, &lastnf->link);
+}
+
+/**
+ * pymm_pool_get - take a free pool for a size class
+ * @szidx: the class
+ *
+ * Takes the pool from the arena with the fewest free pools, falling back to
+ * the cached arena.  Called with the class lock held.
+ *
+ * Return: the pool, initialised and empty, or NULL if no arena has one.
+ */
+struct pymm_pool *pymm_pool_get(unsigned int szidx)
+{
+	struct pymm_arena *arena;
+	struct pymm_pool *pool;
+	unsigned int nf;
+
+	spin_lock(&pymm_arena_lock);
+	arena = list_first_entry_or_null(&pymm_usable_arenas,
+					 struct pymm_arena, link);
+	if (!arena && pymm_cached_arena) {
+		arena = pymm_cached_arena;
+		pymm_cached_arena = NULL;
+		pymm_usable_add_empty(arena);
+	}
+	if (!arena) {
+		spin_unlock(&pymm_arena_lock);
+		return NULL;
+	}
+	/* The head has the fewest free pools; with one fewer it stays first. */
+	nf = arena->nfreepools;
+	if (nfp2lasta[nf] == arena)
+		nfp2lasta[nf] = NULL;
+	if (nf > 1)
+		nfp2lasta[nf - 1] = arena;
+	arena->nfreepools = nf - 1;
+	if (nf == 1)
+		list_move(&arena->link, &pymm_full_arenas);
+
+	pool = &arena->pools[__ffs64(arena->freemask)];
+	arena->freemask &= ~BIT_ULL(pool->idx);
+	pool->szidx = szidx;
+	pool->nused = 0;
+	pool->nextoffset = 0;
+	pool->freeblock = NULL;
+	spin_unlock(&pymm_arena_lock);
+	return pool;
+}
+
+/**
+ * pymm_pool_put - give an empty pool back to its arena
+ * @pool: a pool with no block in use, already off its class's usedpools
+ *
+ * Called with the class lock held.
+ *
+ * Return: an arena that must be released with pymm_arena_release() once the
+ * caller has dropped its locks, or NULL.
+ */
+struct pymm_arena *pymm_pool_put(struct pymm_pool *pool)
+{
+	struct pymm_arena *arena = pymm_pool_arena(pool);
+
+	spin_lock(&pymm_arena_lock);
+	pool->szidx = PYMM_POOL_FREE;
+	arena->freemask |= BIT_ULL(pool->idx);
+	pymm_usable_inc(arena);
+	if (arena->nfreepools == arena->npools) {
+		pymm_usable_unlink(arena);
+		if (!pymm_cached_arena) {
+			pymm_cached_arena = arena;
+			arena = NULL;
+		} else {
+			pymm_arenas_now--;
+			pymm_arenas_freed++;
+			pymm_pages_held -= arena->npools;
+		}
+	} else {
+		arena = NULL;
+	}
+	spin_unlock(&pymm_arena_lock);
+	return arena;
+}
+
+/**
+ * pymm_arena_release - give an arena's pages back to the page allocator
+ * @arena: an arena already off every list and counted as freed
+ *
+ * Called with no pymm lock held.
+ */
+void pymm_arena_release(struct pymm_arena *arena)
+{
+	pymm_arena_unmap(arena);
+	pymm_arena_free(arena);
+}
+
+/**
+ * pymm_arena_grow - add a new arena to the usable list
+ * @gfp: the caller's allocation flags, already masked by pymm_meta_gfp()
+ *
+ * Called with no pymm lock held; sleeps only if @gfp allows it.
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int pymm_arena_grow(gfp_t gfp)
+{
+	unsigned int order = PYMM_ARENA_ORDER;
+	struct pymm_arena *arena;
+	unsigned long flags;
+	struct page *page;
+	unsigned int i;
+
+	page = alloc_pages((gfp & ~__GFP_NOFAIL) | __GFP_NORETRY | __GFP_NOWARN,
+			   order);
+	if (!page) {
+		order = 0;
+		page = alloc_pages(gfp, order);
+		if (!page)
+			return -ENOMEM;
+	}
+	arena = kmalloc(struct_size(arena, pools, 1U << order), gfp);
+	if (!arena)
+		goto free_pages;
+	arena->base = page_address(page);
+	arena->npools = 1U << order;
+	arena->nfreepools = arena->npools;
+	arena->freemask = arena->npools == 64 ? ~0ULL :
+			  BIT_ULL(arena->npools) - 1;
+	for (i = 0; i < arena->npools; i++) {
+		struct pymm_pool *pool = &arena->pools[i];
+
+		INIT_LIST_HEAD(&pool->link);
+		pool->szidx = PYMM_POOL_FREE;
+		pool->idx = i;
+	}
+	if (pymm_arena_map(arena, gfp))
+		goto free_arena;
+
+	spin_lock_irqsave(&pymm_arena_lock, flags);
+	pymm_usable_add_empty(arena);
+	pymm_arenas_now++;
+	pymm_arenas_allocated++;
+	pymm_pages_held += arena->npools;
+	spin_unlock_irqrestore(&pymm_arena_lock, flags);
+	return 0;
+
+free_arena:
+	kfree(arena);
+free_pages:
+	__free_pages(page, order);
+	return -ENOMEM;
+}
+
+/* Detach the cached arena and count it as freed; NULL if there is none. */
+static struct pymm_arena *pymm_uncache(void)
+{
+	struct pymm_arena *arena;
+	unsigned long flags;
+
+	spin_lock_irqsave(&pymm_arena_lock, flags);
+	arena = pymm_cached_arena;
+	if (arena) {
+		pymm_cached_arena = NULL;
+		pymm_arenas_now--;
+		pymm_arenas_freed++;
+		pymm_pages_held -= arena->npools;
+	}
+	spin_unlock_irqrestore(&pymm_arena_lock, flags);
+	return arena;
+}
+
+static unsigned long pymm_shrink_count(struct shrinker *shrinker,
+				       struct shrink_control *sc)
+{
+	return READ_ONCE(pymm_cached_arena) ? PYMM_ARENA_POOLS : SHRINK_EMPTY;
+}
+
+static unsigned long pymm_shrink_scan(struct shrinker *shrinker,
+				      struct shrink_control *sc)
+{
+	struct pymm_arena *arena = pymm_uncache();
+	unsigned long freed;
+
+	if (!arena)
+		return SHRINK_STOP;
+	freed = arena->npools;
+	pymm_arena_release(arena);
+	return freed;
+}
+
+int pymm_arenas_init(void)
+{
+	pymm_shrinker = shrinker_alloc(0, "pymm");
+	if (!pymm_shrinker)
+		return -ENOMEM;
+	pymm_shrinker->count_objects = pymm_shrink_count;
+	pymm_shrinker->scan_objects = pymm_shrink_scan;
+	pymm_shrinker->seeks = 0;
+	shrinker_register(pymm_shrinker);
+	return 0;
+}
+
+/*
+ * Unload: free every arena with nothing live in it.  An arena that still
+ * holds live blocks was leaked by a client; its pages are reported and kept,
+ * never freed under a pointer someone may still hold.
+ */
+void pymm_arenas_exit(void)
+{
+	struct pymm_arena *arena, *next;
+	unsigned long leaked = 0, blocks = 0;
+	unsigned int i;
+
+	shrinker_free(pymm_shrinker);
+	arena = pymm_uncache();
+	if (arena)
+		pymm_arena_release(arena);
+
+	for (i = 0; i < PYMM_NR_CLASSES; i++)
+		blocks += pymm_classes[i].allocs - pymm_classes[i].frees;
+
+	list_splice_init(&pymm_full_arenas, &pymm_usable_arenas);
+	list_for_each_entry_safe(arena, next, &pymm_usable_arenas, link) {
+		list_del(&arena->link);
+		pymm_arena_unmap(arena);
+		if (arena->nfreepools == arena->npools) {
+			pymm_arena_free(arena);
+		} else {
+			leaked += arena->npools;
+			kfree_rcu(arena, rcu);
+		}
+	}
+	if (leaked)
+		pr_err("pymm: LEAK: %lu blocks still live at unload; keeping their %lu pages\n",
+		       blocks, leaked);
+	xa_destroy(&pymm_pages);
+	rcu_barrier();
+}

@@ -1,0 +1,272 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Size classes: blocks handed out from pools.
+ *
+ * A request of n bytes (1 <= n <= PYMM_SMALL_MAX) is served by class
+ * (n - 1) / 8, whose blocks are (class + 1) * 8 bytes.  Each class owns
+ * the pools it allocates from; usedpools lists those that have both used and
+ * free blocks, so the pool to allocate from is the list head, found in O(1):
+ *
+ *   pymm_classes[i].usedpools <-> pool <-> pool <-> ...
+ *                                  |
+ *                                  +-> freeblock -> block -> block -> NULL
+ *
+ * A pool moves between three states, always under its class lock:
+ *   used  (0 < nused < capacity)  on usedpools
+ *   full  (nused == capacity)     off usedpools; a free puts it back first
+ *   empty (nused == 0)            given back to its arena (arena.c)
+ *
+ * A block is taken from the pool's free list if it has one, otherwise carved
+ * from the never-used tail of the page at nextoffset; pages are never touched
+ * beyond what has been handed out.
+ */
+#include <linux/kmemleak.h>
+#include <linux/mm.h>
+#include <linux/string.h>
+
+#include "pymm_internal.h"
+
+struct pymm_class pymm_classes[PYMM_NR_CLASSES];
+
+/* Where the free-list link of @block is kept: its first word, or in debug
+ * mode the head red zone just before it.
+ */
+static inline void **pymm_link(struct pymm_class *cls, const void *block)
+{
+	return (void **)(block - cls->first);
+}
+
+void pymm_classes_init(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < PYMM_NR_CLASSES; i++) {
+		struct pymm_class *cls = &pymm_classes[i];
+
+		spin_lock_init(&cls->lock);
+		INIT_LIST_HEAD(&cls->usedpools);
+		cls->size = (i + 1) * PYMM_ALIGN;
+		cls->first = pymm_debug ? PYMM_RZ : 0;
+		cls->stride = cls->size + 2 * cls->first;
+		cls->capacity = PAGE_SIZE / cls->stride;
+		/* Exact for every offset below PAGE_SIZE: see pymm_slot(). */
+		cls->recip = DIV_ROUND_UP_ULL(1ULL << 32, cls->stride);
+	}
+}
+
+/* Index of the slot that byte offset @off of a pool page falls in.  With
+ * off < 2^12 and recip = ceil(2^32 / stride) the rounding error is below
+ * 2^-20, less than the 1/stride gap to the next integer.
+ */
+static inline unsigned int pymm_slot(struct pymm_class *cls, unsigned int off)
+{
+	return ((u64)off * cls->recip) >> 32;
+}
+
+/*
+ * Take a pool for @cls from the arenas, growing them if needed.  Called and
+ * returns with cls->lock held; drops it around the page allocation.  Returns
+ * the pool to allocate from (now on usedpools), or NULL.
+ */
+static struct pymm_pool *pymm_class_refill(struct pymm_class *cls,
+					   gfp_t gfp, unsigned long *flags)
+{
+	unsigned int szidx = cls - pymm_classes;
+	struct pymm_pool *pool;
+	int err;
+
+	for (;;) {
+		pool = pymm_pool_get(szidx);
+		if (pool)
+			break;
+		spin_unlock_irqrestore(&cls->lock, *flags);
+		err = pymm_arena_grow(pymm_meta_gfp(gfp));
+		spin_lock_irqsave(&cls->lock, *flags);
+		/* Another thread may have refilled the class meanwhile. */
+		pool = list_first_entry_or_null(&cls->usedpools,
+						struct pymm_pool, link);
+		if (pool)
+			return pool;
+		if (err)
+			return NULL;
+	}
+	list_add(&pool->link, &cls->usedpools);
+	cls->npools++;
+	return pool;
+}
+
+void *pymm_small_alloc(size_t size, gfp_t gfp)
+{
+	struct pymm_class *cls = &pymm_classes[pymm_size_to_class(size)];
+	struct pymm_pool *pool;
+	unsigned long flags;
+	bool recycled;
+	void *block;
+
+	spin_lock_irqsave(&cls->lock, flags);
+	pool = list_first_entry_or_null(&cls->usedpools, struct pymm_pool, link);
+	if (unlikely(!pool)) {
+		pool = pymm_class_refill(cls, gfp, &flags);
+		if (!pool) {
+			spin_unlock_irqrestore(&cls->lock, flags);
+			return NULL;
+		}
+	}
+	block = pool->freeblock;
+	recycled = block;
+	if (likely(block)) {
+		pool->freeblock = *pymm_link(cls, block);
+		if (static_branch_unlikely(&pymm_debug_key))
+			pymm_debug_check_next(cls, pool);
+	} else {
+		block = pymm_pool_addr(pool) + pool->nextoffset + cls->first;
+		pool->nextoffset += cls->stride;
+	}
+	if (unlikely(++pool->nused == cls->capacity))
+		list_del_init(&pool->link);
+	cls->allocs++;
+	cls->requested += size;
+	spin_unlock_irqrestore(&cls->lock, flags);
+
+	if (static_branch_unlikely(&pymm_debug_key))
+		pymm_debug_alloc(cls, block, recycled);
+	if (want_init_on_alloc(gfp))
+		memset(block, 0, cls->size);
+	kmemleak_alloc(block, cls->size, 1, gfp);
+	return block;
+}
+
+/*
+ * Is @p a live block of @pool?  Returns 0 or a pymm_error.  A pointer that
+ * survives this is a block start below nextoffset that is not the head of
+ * the free list; debug mode then also checks its red zones and, if needed,
+ * the whole free list.  Called with the class lock held.
+ */
+static int pymm_pool_check(struct pymm_class *cls, struct pymm_pool *pool,
+			   const void *p)
+{
+	unsigned int off = pymm_page_offset(p);
+	unsigned int slot = pymm_slot(cls, off) * cls->stride;
+
+	if (slot >= pool->nextoffset)
+		return PYMM_ERR_INVALID;
+	if (off != slot + cls->first)
+		return PYMM_ERR_MIDDLE;
+	if (p == pool->freeblock)
+		return PYMM_ERR_DOUBLE_FREE;
+	if (static_branch_unlikely(&pymm_debug_key))
+		return pymm_debug_check_free(cls, pool, p);
+	return 0;
+}
+
+/*
+ * Find the class of @p's pool and lock it.  Returns the class with its lock
+ * held, or NULL if the pool belongs to no class.  The class is read before
+ * the lock is taken, so it is checked again under the lock: for a live block
+ * it cannot change, for anything else it may.
+ */
+static struct pymm_class *pymm_pool_lock(struct pymm_pool *pool,
+					 unsigned long *flags)
+{
+	unsigned int szidx = READ_ONCE(pool->szidx);
+	struct pymm_class *cls;
+
+	if (szidx >= PYMM_NR_CLASSES)
+		return NULL;
+	cls = &pymm_classes[szidx];
+	spin_lock_irqsave(&cls->lock, *flags);
+	if (likely(pool->szidx == szidx))
+		return cls;
+	spin_unlock_irqrestore(&cls->lock, *flags);
+	return NULL;
+}
+
+static struct pymm_pool *pymm_arena_pool(struct pymm_arena *arena,
+					 const void *p)
+{
+	return &arena->pools[(p - arena->base) >> PAGE_SHIFT];
+}
+
+/**
+ * pymm_small_free - give a block back to its pool
+ * @arena: the arena @p lies in, looked up under rcu_read_lock()
+ * @p: the block
+ *
+ * Return: 0, or the pymm_error that was reported.  A refused pointer leaves
+ * every pool untouched.
+ */
+int pymm_small_free(struct pymm_arena *arena, const void *p)
+{
+	struct pymm_pool *pool = pymm_arena_pool(arena, p);
+	struct pymm_arena *empty = NULL;
+	struct pymm_class *cls;
+	unsigned long flags;
+	int err;
+
+	cls = pymm_pool_lock(pool, &flags);
+	if (unlikely(!cls)) {
+		pymm_report(PYMM_ERR_INVALID, p, -1, "pymm_free");
+		return PYMM_ERR_INVALID;
+	}
+	err = pymm_pool_check(cls, pool, p);
+	if (unlikely(err && err != PYMM_ERR_CORRUPTION)) {
+		spin_unlock_irqrestore(&cls->lock, flags);
+		pymm_report(err, p, cls - pymm_classes, "pymm_free");
+		return err;
+	}
+	kmemleak_free(p);
+	if (static_branch_unlikely(&pymm_debug_key))
+		pymm_debug_poison(cls, (void *)p);
+	else if (want_init_on_free())
+		memset((void *)p, 0, cls->size);
+	*pymm_link(cls, p) = pool->freeblock;
+	pool->freeblock = (void *)p;
+	cls->frees++;
+	if (unlikely(pool->nused-- == cls->capacity)) {
+		list_add(&pool->link, &cls->usedpools);
+	} else if (unlikely(!pool->nused)) {
+		list_del(&pool->link);
+		cls->npools--;
+		empty = pymm_pool_put(pool);
+	}
+	spin_unlock_irqrestore(&cls->lock, flags);
+
+	if (empty)
+		pymm_arena_release(empty);
+	if (unlikely(err)) {
+		/* Red zone damage: reported, and the block freed all the same. */
+		pymm_report(err, p, cls - pymm_classes, "pymm_free");
+	}
+	return err;
+}
+
+/**
+ * pymm_small_size - usable size of a small block, after checking it
+ * @arena: the arena @p lies in, looked up under rcu_read_lock()
+ * @p: the block
+ * @caller: API function name for the report
+ *
+ * Return: the class size, or 0 (reported) if @p is not a live block.
+ */
+unsigned int pymm_small_size(struct pymm_arena *arena, const void *p,
+			     const char *caller)
+{
+	struct pymm_pool *pool = pymm_arena_pool(arena, p);
+	struct pymm_class *cls;
+	unsigned long flags;
+	int err;
+
+	cls = pymm_pool_lock(pool, &flags);
+	if (unlikely(!cls)) {
+		pymm_report(PYMM_ERR_INVALID, p, -1, caller);
+		return 0;
+	}
+	err = pymm_pool_check(cls, pool, p);
+	spin_unlock_irqrestore(&cls->lock, flags);
+	if (unlikely(err)) {
+		pymm_report(err, p, cls - pymm_classes, caller);
+		if (err != PYMM_ERR_CORRUPTION)
+			return 0;
+	}
+	return cls->size;
+}

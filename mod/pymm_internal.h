@@ -1,0 +1,237 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * pymm internals shared by the files of pymm.ko.
+ *
+ * Memory layout (PAGE_SIZE 4 KiB, one pool per page):
+ *
+ *   arena: 2^PYMM_ARENA_ORDER pages from the page allocator, naturally aligned
+ *   +--------+--------+--------+-- ... --+--------+
+ *   | pool 0 | pool 1 | pool 2 |         | pool 63|      256 KiB
+ *   +--------+--------+--------+-- ... --+--------+
+ *        |
+ *        v   pool: one page of blocks of one size class, no header in it
+ *   +-------+-------+-------+-------+------------------+------+
+ *   | block | block | block | block |  never used yet  | tail |
+ *   +-------+-------+-------+-------+------------------+------+
+ *   ^ offset 0                      ^ nextoffset        PAGE_SIZE % stride
+ *
+ * All metadata lives outside the pages, in struct pymm_arena and its
+ * pymm_pool array, so a page holds PAGE_SIZE / stride blocks and a stray
+ * pointer into a page never makes pymm trust that page's bytes.  The only
+ * thing pymm keeps inside its pages is the free-block list: the first word of
+ * a free block points to the next free block of the same pool.
+ *
+ * In debug mode each slot is [8-byte head red zone][block][8-byte tail red
+ * zone], so the stride is size + 16 and the block starts 8 bytes into its
+ * slot (see debug.c).
+ *
+ * Locking, outermost first:
+ *   pymm_class.lock   (one per size class) the class's pools, their free lists
+ *                     and counters, and the class's usedpools list.
+ *   pymm_arena_lock   (global) arena lists and ordering, free-pool masks,
+ *                     the cached arena, arena counters.  Taken only when a
+ *                     pool changes hands, never per block.
+ *   xarray locks      (pymm_pages, pymm_large) taken with no other pymm lock
+ *                     held.
+ * All of them are taken with interrupts disabled: pymm serves hardirq callers.
+ */
+#ifndef _PYMM_INTERNAL_H
+#define _PYMM_INTERNAL_H
+
+#include <linux/bits.h>
+#include <linux/gfp.h>
+#include <linux/jump_label.h>
+#include <linux/list.h>
+#include <linux/rcupdate.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+#include <linux/xarray.h>
+
+#include <pymm.h>
+
+#define PYMM_ARENA_ORDER	6
+#define PYMM_ARENA_POOLS	BIT(PYMM_ARENA_ORDER)
+#define PYMM_ARENA_SIZE		(PAGE_SIZE << PYMM_ARENA_ORDER)
+
+/* pymm_pool.szidx of a pool that belongs to no size class. */
+#define PYMM_POOL_FREE		0xff
+
+/* Debug mode: red zone bytes on each side of a block. */
+#define PYMM_RZ			8
+
+/**
+ * struct pymm_pool - descriptor of one pool (one page of an arena)
+ * @link:	entry in usedpools of its class while it has free blocks and
+ *		blocks in use; unlinked while full or free
+ * @freeblock:	first free block; each free block's first word (the head red
+ *		zone in debug mode) points to the next one, NULL ends the list
+ * @nused:	blocks handed out
+ * @nextoffset:	offset of the first never-used slot; slots are carved lazily
+ * @szidx:	size class index, or PYMM_POOL_FREE
+ * @idx:	index of this pool in its arena
+ *
+ * Everything but @idx is protected by the lock of class @szidx while the pool
+ * belongs to a class, and by pymm_arena_lock while it is free.
+ */
+struct pymm_pool {
+	struct list_head link;
+	void *freeblock;
+	u16 nused;
+	u16 nextoffset;
+	u8 szidx;
+	u8 idx;
+};
+
+/**
+ * struct pymm_arena - one contiguous, naturally aligned run of pools
+ * @link:	entry in pymm_usable_arenas (it has a free pool), or in
+ *		pymm_full_arenas; unlinked while it is the cached arena
+ * @base:	address of pool 0
+ * @freemask:	bit i set when pool i belongs to no class
+ * @nfreepools:	number of bits set in @freemask
+ * @npools:	pools in the arena: PYMM_ARENA_POOLS, or 1 when the page
+ *		allocator could not give an order-PYMM_ARENA_ORDER block
+ * @rcu:	the struct is freed after a grace period, so a lookup that raced
+ *		with the arena's release still reads a valid (all-free) struct
+ * @pools:	one descriptor per pool
+ *
+ * @link, @freemask and @nfreepools are protected by pymm_arena_lock.
+ */
+struct pymm_arena {
+	struct list_head link;
+	void *base;
+	u64 freemask;
+	unsigned int nfreepools;
+	unsigned int npools;
+	struct rcu_head rcu;
+	struct pymm_pool pools[];
+};
+
+/**
+ * struct pymm_class - one size class
+ * @lock:	protects everything below and the pools of this class
+ * @usedpools:	pools with both used and free blocks; allocation takes the
+ *		first; a pool that was full is put back first
+ * @size:	block size in bytes
+ * @stride:	distance between blocks: @size, or @size + 2 * PYMM_RZ in debug
+ * @first:	offset of the first block in a pool: 0, or PYMM_RZ in debug
+ * @capacity:	blocks per pool
+ * @recip:	reciprocal of @stride, to turn an offset into a slot index
+ * @npools:	pools owned by this class
+ * @allocs:	blocks handed out since load
+ * @frees:	blocks given back since load
+ * @requested:	sum of requested sizes since load
+ */
+struct pymm_class {
+	spinlock_t lock;		/* see @lock above */
+	struct list_head usedpools;
+	unsigned int size;
+	unsigned int stride;
+	unsigned int first;
+	unsigned int capacity;
+	u32 recip;
+	unsigned long npools;
+	unsigned long allocs;
+	unsigned long frees;
+	u64 requested;
+} ____cacheline_aligned_in_smp;
+
+extern struct pymm_class pymm_classes[PYMM_NR_CLASSES];
+extern bool pymm_debug;
+
+/* Why a pointer was refused; indexes pymm_errors[]. */
+enum pymm_error {
+	PYMM_ERR_INVALID,	/* pymm never returned it */
+	PYMM_ERR_MIDDLE,	/* points inside a block */
+	PYMM_ERR_DOUBLE_FREE,	/* the block is already free */
+	PYMM_ERR_CORRUPTION,	/* debug: red zone or free poison damaged */
+	PYMM_NR_ERRORS,
+};
+
+extern atomic_long_t pymm_errors[PYMM_NR_ERRORS];
+
+void pymm_report(enum pymm_error err, const void *p, int szidx,
+		 const char *what);
+
+/*
+ * The flags pymm passes on when it allocates pages or metadata for a
+ * caller: how hard to try and whether it may sleep, nothing about zeroing,
+ * zones or accounting of the caller's block.
+ */
+#define PYMM_GFP_META	(__GFP_RECLAIM | __GFP_IO | __GFP_FS | __GFP_HIGH | \
+			 __GFP_NOWARN | __GFP_NORETRY | __GFP_RETRY_MAYFAIL | \
+			 __GFP_NOFAIL | __GFP_NOMEMALLOC | __GFP_MEMALLOC)
+
+static inline gfp_t pymm_meta_gfp(gfp_t gfp)
+{
+	return gfp & PYMM_GFP_META;
+}
+
+static inline unsigned int pymm_size_to_class(size_t size)
+{
+	return (size - 1) / PYMM_ALIGN;
+}
+
+/* Byte offset of @p inside its page. */
+static inline unsigned int pymm_page_offset(const void *p)
+{
+	return (unsigned long)p & ~PAGE_MASK;
+}
+
+/* class.c: blocks within pools */
+void pymm_classes_init(void);
+void *pymm_small_alloc(size_t size, gfp_t gfp);
+int pymm_small_free(struct pymm_arena *arena, const void *p);
+unsigned int pymm_small_size(struct pymm_arena *arena, const void *p,
+			     const char *caller);
+
+/* arena.c: arenas and pools */
+extern spinlock_t pymm_arena_lock;
+extern struct list_head pymm_usable_arenas;
+extern struct list_head pymm_full_arenas;
+extern struct pymm_arena *pymm_cached_arena;
+extern unsigned long pymm_arenas_allocated;
+extern unsigned long pymm_arenas_freed;
+extern unsigned long pymm_arenas_now;
+extern unsigned long pymm_pages_held;
+
+struct pymm_arena *pymm_arena_lookup(const void *p);
+struct pymm_pool *pymm_pool_get(unsigned int szidx);
+struct pymm_arena *pymm_pool_put(struct pymm_pool *pool);
+int pymm_arena_grow(gfp_t gfp);
+void pymm_arena_release(struct pymm_arena *arena);
+int pymm_arenas_init(void);
+void pymm_arenas_exit(void);
+
+static inline struct pymm_arena *pymm_pool_arena(struct pymm_pool *pool)
+{
+	return container_of(pool - pool->idx, struct pymm_arena, pools[0]);
+}
+
+static inline void *pymm_pool_addr(struct pymm_pool *pool)
+{
+	return pymm_pool_arena(pool)->base + ((size_t)pool->idx << PAGE_SHIFT);
+}
+
+/* large.c: requests above PYMM_SMALL_MAX */
+extern atomic_long_t pymm_large_count;
+extern atomic_long_t pymm_large_bytes;
+
+void *pymm_large_alloc(size_t size, gfp_t gfp);
+int pymm_large_free(const void *p);
+size_t pymm_large_size(const void *p, int *err);
+void pymm_large_exit(void);
+
+/* debug.c: red zones and poisoning, used only under pymm_debug_key */
+DECLARE_STATIC_KEY_FALSE(pymm_debug_key);
+void pymm_debug_alloc(struct pymm_class *cls, void *block, bool recycled);
+void pymm_debug_check_next(struct pymm_class *cls, struct pymm_pool *pool);
+int pymm_debug_check_free(struct pymm_class *cls, struct pymm_pool *pool,
+			  const void *block);
+void pymm_debug_poison(struct pymm_class *cls, void *block);
+
+/* debugfs.c */
+void pymm_debugfs_init(void);
+void pymm_debugfs_exit(void);
+
+#endif /* _PYMM_INTERNAL_H */
