@@ -137,10 +137,22 @@ void *pymm_small_alloc(size_t size, gfp_t gfp)
 }
 
 /*
- * Is @p a live block of @pool?  Returns 0 or a pymm_error.  A pointer that
- * survives this is a block start below nextoffset that is not the head of
- * the free list; debug mode then also checks its red zones and, if needed,
- * the whole free list.  Called with the class lock held.
+ * The class @pool belongs to, or NULL.  Read without the class lock, so
+ * pymm_pool_check() confirms it under the lock: for a pool holding a live
+ * block it cannot change, for anything else it may.
+ */
+static struct pymm_class *pymm_pool_class(struct pymm_pool *pool)
+{
+	unsigned int szidx = READ_ONCE(pool->szidx);
+
+	return szidx < PYMM_NR_CLASSES ? &pymm_classes[szidx] : NULL;
+}
+
+/*
+ * Is @p a live block of @pool, a pool of @cls?  Returns 0 or a pymm_error.
+ * A pointer that survives this is a block start below nextoffset that is
+ * not the head of the free list; debug mode then also checks its red zones
+ * and, if needed, the whole free list.  Called with the class lock held.
  */
 static int pymm_pool_check(struct pymm_class *cls, struct pymm_pool *pool,
 			   const void *p)
@@ -148,7 +160,7 @@ static int pymm_pool_check(struct pymm_class *cls, struct pymm_pool *pool,
 	unsigned int off = pymm_page_offset(p);
 	unsigned int slot = pymm_slot(cls, off) * cls->stride;
 
-	if (slot >= pool->nextoffset)
+	if (pool->szidx != cls - pymm_classes || slot >= pool->nextoffset)
 		return PYMM_ERR_INVALID;
 	if (off != slot + cls->first)
 		return PYMM_ERR_MIDDLE;
@@ -157,28 +169,6 @@ static int pymm_pool_check(struct pymm_class *cls, struct pymm_pool *pool,
 	if (static_branch_unlikely(&pymm_debug_key))
 		return pymm_debug_check_free(cls, pool, p);
 	return 0;
-}
-
-/*
- * Find the class of @p's pool and lock it.  Returns the class with its lock
- * held, or NULL if the pool belongs to no class.  The class is read before
- * the lock is taken, so it is checked again under the lock: for a live block
- * it cannot change, for anything else it may.
- */
-static struct pymm_class *pymm_pool_lock(struct pymm_pool *pool,
-					 unsigned long *flags)
-{
-	unsigned int szidx = READ_ONCE(pool->szidx);
-	struct pymm_class *cls;
-
-	if (szidx >= PYMM_NR_CLASSES)
-		return NULL;
-	cls = &pymm_classes[szidx];
-	spin_lock_irqsave(&cls->lock, *flags);
-	if (likely(pool->szidx == szidx))
-		return cls;
-	spin_unlock_irqrestore(&cls->lock, *flags);
-	return NULL;
 }
 
 static struct pymm_pool *pymm_arena_pool(struct pymm_arena *arena,
@@ -203,11 +193,12 @@ int pymm_small_free(struct pymm_arena *arena, const void *p)
 	unsigned long flags;
 	int err;
 
-	cls = pymm_pool_lock(pool, &flags);
+	cls = pymm_pool_class(pool);
 	if (unlikely(!cls)) {
 		pymm_report(PYMM_ERR_INVALID, p, -1, "pymm_free");
 		return PYMM_ERR_INVALID;
 	}
+	spin_lock_irqsave(&cls->lock, flags);
 	err = pymm_pool_check(cls, pool, p);
 	if (unlikely(err && err != PYMM_ERR_CORRUPTION)) {
 		spin_unlock_irqrestore(&cls->lock, flags);
@@ -256,11 +247,12 @@ unsigned int pymm_small_size(struct pymm_arena *arena, const void *p,
 	unsigned long flags;
 	int err;
 
-	cls = pymm_pool_lock(pool, &flags);
+	cls = pymm_pool_class(pool);
 	if (unlikely(!cls)) {
 		pymm_report(PYMM_ERR_INVALID, p, -1, caller);
 		return 0;
 	}
+	spin_lock_irqsave(&cls->lock, flags);
 	err = pymm_pool_check(cls, pool, p);
 	spin_unlock_irqrestore(&cls->lock, flags);
 	if (unlikely(err)) {
