@@ -1,0 +1,55 @@
+# SPDX-License-Identifier: GPL-2.0
+# Makefile - user entry point of pymm.  kbuild itself reads ./Kbuild (which
+# takes precedence over this file inside `make -C $KDIR M=...`).
+#
+#   make / make modules   build the modules against KDIR
+#   make kernel           apt deps + kernel source + UML kernel in PYMM_CACHE
+#   make run              boot UML, load pymm + pymm_demo, print debugfs
+#   make check            KUnit in UML (2 passes) + kmemleak/lockdep/WARN checks
+#   make lint             checkpatch --strict, W=1 and sparse (C=2) builds
+#   make clean            kbuild clean of the modules
+#
+# Variables: PYMM_CACHE (default ~/.cache/pymm), KDIR (default: the running
+# kernel's build dir if it exists, else the cached UML build).  run, check
+# and lint always use the UML build.
+# Planned, not here yet: make bench, make check-kcsan.
+
+PYMM_ROOT := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+PYMM_CACHE ?= $(or $(HOME),/root)/.cache/pymm
+PYMM_BUILD ?= $(PYMM_CACHE)/build-um
+HOST_KDIR := /lib/modules/$(shell uname -r)/build
+KDIR ?= $(if $(wildcard $(HOST_KDIR)/Makefile),$(HOST_KDIR),$(PYMM_BUILD))
+export PYMM_CACHE PYMM_BUILD
+
+# Evaluated when a recipe runs, i.e. after `kernel` may have built KDIR.
+KARCH = $(if $(shell grep -sx CONFIG_UML=y $(KDIR)/.config),ARCH=um)
+KDIR_IS_UML := $(if $(filter $(abspath $(KDIR)),$(abspath $(PYMM_BUILD))),1)
+
+.PHONY: all modules kernel run check lint clean help
+
+all: modules
+
+modules: $(if $(KDIR_IS_UML),kernel)
+	$(MAKE) -C $(KDIR) $(KARCH) M=$(PYMM_ROOT) modules
+
+kernel:
+	@$(PYMM_ROOT)/scripts/kernel.sh
+
+run:
+	@$(PYMM_ROOT)/scripts/run.sh
+
+check:
+	@$(PYMM_ROOT)/scripts/check.sh
+
+lint:
+	@$(PYMM_ROOT)/scripts/lint.sh
+
+clean:
+	@if [ -f $(KDIR)/Makefile ]; then \
+		$(MAKE) -C $(KDIR) $(KARCH) M=$(PYMM_ROOT) clean; \
+	else \
+		echo "no kernel build dir at $(KDIR): nothing to clean"; \
+	fi
+
+help:
+	@sed -n '/^#   make/p' $(PYMM_ROOT)/Makefile | sed 's/^# *//'

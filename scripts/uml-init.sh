@@ -1,0 +1,177 @@
+#!/bin/bash
+# uml-init.sh - PID 1 inside the UML test VM (see scripts/uml-boot.sh).
+#
+# The root filesystem is the host's / (hostfs), so this script, the modules
+# and the results directory are all at their host paths.  The kernel command
+# line carries pymm_out=<results dir>; $pymm_out/params (written by
+# uml-boot.sh) sets PYMM_MODE (run|check) and the module paths.
+#
+# run:   insmod core + demo, cat every file under the debugfs dir, rmmod
+#        demo, cat summary, rmmod core.
+# check: fault-injection + kmemleak setup, then per pass (A: no args,
+#        B: debug=1) insmod core, insmod the KUnit module (suites run at
+#        load), rmmod both; then a final kmemleak scan.
+# Markers go to /dev/kmsg so they are ordered with the kernel's messages;
+# the host's scripts/check-report.py keys on them.  Ends with a poweroff:
+# PID 1 must never exit (that panics the kernel).
+set -euo pipefail
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+
+DBG=/sys/kernel/debug
+OUT="${pymm_out:-}"
+
+# Print a marker into the kernel log (and so onto the console).
+mark() {
+	echo "pymm-check: $*" >/dev/kmsg 2>/dev/null || echo "pymm-check: $*"
+}
+
+error() {
+	mark "ERROR $*"
+	[[ -z $OUT ]] || echo "$*" >>"$OUT/errors"
+}
+
+poweroff_now() {
+	sync || true
+	echo o >/proc/sysrq-trigger 2>/dev/null || true
+	sleep 10
+	poweroff -f 2>/dev/null || true
+	while :; do sleep 60; done
+}
+
+# Runs on any exit, including `set -e` failures: report, then power off.
+finish() {
+	local rc=$1
+	trap - EXIT
+	set +e
+	((rc == 0)) || error "init script failed (exit $rc)"
+	[[ -z $OUT ]] || echo "$rc" >"$OUT/init.rc"
+	mark "done rc=$rc"
+	poweroff_now
+}
+
+setup_mounts() {
+	mount -t proc proc /proc
+	mount -t sysfs sysfs /sys
+	mount -t debugfs debugfs "$DBG"
+	mount -t devtmpfs devtmpfs /dev 2>/dev/null || true
+	[[ -e /dev/fd ]] || ln -s /proc/self/fd /dev/fd
+	exec </dev/null >/dev/console 2>&1
+}
+
+# Run a command, echoing it first (also into the transcript for `run`).
+run() {
+	echo "# $*"
+	"$@"
+}
+
+need_file() {
+	[[ -f $1 ]] || { error "module file missing: $1"; return 1; }
+}
+
+modname() {
+	local base="${1##*/}"
+	echo "${base%.ko}"
+}
+
+# Print every regular file under $1, sorted, each under a heading.
+cat_tree() {
+	local f
+	while IFS= read -r f; do
+		echo "== $f =="
+		cat "$f" || echo "(read failed: $?)"
+	done < <(find "$1" -type f | sort)
+}
+
+run_mode() {
+	need_file "$PYMM_CORE_KO"
+	need_file "$PYMM_DEMO_KO"
+	run insmod "$PYMM_CORE_KO"
+	run insmod "$PYMM_DEMO_KO"
+	cat_tree "$PYMM_DEBUGFS"
+	run rmmod "$(modname "$PYMM_DEMO_KO")"
+	echo "== $PYMM_DEBUGFS/summary =="
+	cat "$PYMM_DEBUGFS/summary"
+	run rmmod "$(modname "$PYMM_CORE_KO")"
+}
+
+# Fail only the tasks that set make_it_fail (fault-injection task filter).
+setup_fault_injection() {
+	local d
+	for d in "$DBG/fail_page_alloc" "$DBG/failslab"; do
+		echo Y >"$d/task-filter"
+		echo 100 >"$d/probability"
+		echo 1 >"$d/interval"
+		echo -1 >"$d/times"
+		echo 0 >"$d/space"
+		echo 0 >"$d/verbose"
+		echo N >"$d/ignore-gfp-wait"
+	done
+	echo 0 >"$DBG/fail_page_alloc/min-order"
+	echo N >"$DBG/fail_page_alloc/ignore-gfp-highmem"
+}
+
+# kmemleak ignores objects younger than 5 s: wait that out so the clear
+# below really covers everything allocated during boot.
+wait_uptime() {
+	local up
+	while :; do
+		read -r up _ </proc/uptime
+		((${up%.*} >= $1)) && return 0
+		sleep 0.5
+	done
+}
+
+kmemleak() { echo "$1" >"$DBG/kmemleak"; }
+
+check_pass() {
+	local name=$1 args=$2 argv kargv
+	read -ra argv <<<"$args"
+	read -ra kargv <<<"$PYMM_KUNIT_ARGS"
+	mark "pass $name begin (core args: '${args}')"
+	if ! run insmod "$PYMM_CORE_KO" "${argv[@]}"; then
+		error "pass $name: insmod $PYMM_CORE_KO $args failed"
+	else
+		run insmod "$PYMM_KUNIT_KO" "${kargv[@]}" ||
+			error "pass $name: insmod $PYMM_KUNIT_KO failed"
+		# Module load addresses, to decode a later kmemleak backtrace.
+		cat /proc/modules >"$OUT/modules-$name.txt" || true
+		run rmmod "$(modname "$PYMM_KUNIT_KO")" ||
+			error "pass $name: rmmod $(modname "$PYMM_KUNIT_KO") failed"
+		run rmmod "$(modname "$PYMM_CORE_KO")" ||
+			error "pass $name: rmmod $(modname "$PYMM_CORE_KO") failed"
+	fi
+	mark "pass $name end"
+}
+
+check_mode() {
+	need_file "$PYMM_CORE_KO"
+	need_file "$PYMM_KUNIT_KO"
+	setup_fault_injection
+	wait_uptime 6
+	kmemleak scan
+	kmemleak clear
+	check_pass A "$PYMM_PASS_A_ARGS"
+	check_pass B "$PYMM_PASS_B_ARGS"
+	mark "kmemleak scan"
+	sleep 6
+	kmemleak scan
+	kmemleak scan
+	cat "$DBG/kmemleak" >"$OUT/kmemleak.txt"
+	cat "$OUT/kmemleak.txt"
+}
+
+main() {
+	trap 'finish $?' EXIT
+	setup_mounts
+	[[ -n $OUT && -f $OUT/params ]] || { error "no params (pymm_out='$OUT')"; exit 1; }
+	# shellcheck source=/dev/null
+	. "$OUT/params"
+	mark "start mode=$PYMM_MODE kernel=$(uname -r)"
+	case $PYMM_MODE in
+	run) run_mode 2>&1 | tee "$OUT/transcript.txt" ;;
+	check) check_mode ;;
+	*) error "unknown mode '$PYMM_MODE'"; exit 1 ;;
+	esac
+}
+
+main "$@"
