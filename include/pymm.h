@@ -31,4 +31,70 @@ void *pymm_realloc(void *p, size_t new_size, gfp_t gfp);
 void pymm_free(const void *p);
 size_t pymm_usable_size(const void *p);
 
+/*
+ * Refcounted container objects and a generational cycle collector.
+ *
+ * A heap is a GC domain: its own generations, lock, thresholds and
+ * statistics.  Objects are allocated from pymm's pools with a hidden header,
+ * start with one reference, and are tracked in generation 0.  Reference
+ * counting frees most of them; the collector frees the cycles.
+ *
+ * Concurrency contract:
+ * - pymm_get() and pymm_put() may be called from any context, hardirq
+ *   included, with or without the heap lock held, and from inside any type
+ *   callback.
+ * - The strong references between objects (what traverse() visits) change
+ *   only under pymm_lock(), which is a sleeping lock.  A pointer read from an
+ *   object's field is only safe to pymm_get() under pymm_lock().
+ * - The last pymm_put() never sleeps where the caller cannot: when the
+ *   caller may sleep and does not hold the heap lock, the object is destroyed
+ *   at once; otherwise destruction is deferred to a worker.  Either way the
+ *   object's callbacks run in process context.
+ * - traverse() and clear() are called with the heap lock held; finalize()
+ *   and release() without it, so they may take it.  No callback may call
+ *   pymm_collect() or pymm_heap_destroy() on its own heap.
+ * - A collection runs while other threads get, put and relink under
+ *   pymm_lock(); it never frees anything reachable.
+ * - Destruction never recurses, whatever the length of a chain.
+ */
+struct pymm_heap;
+
+typedef int (*pymm_visit_fn)(void *obj, void *arg);
+
+/**
+ * struct pymm_type - what pymm needs to know about a kind of object
+ * @name: for reports
+ * @size: bytes of the caller's object
+ * @traverse: call @visit on every object this one holds a strong reference
+ *	to (NULL ones may be skipped); stop and return its value if non-zero
+ * @clear: drop every strong reference this object holds (pymm_put() the
+ *	target and set the field to NULL); may be called more than once
+ * @finalize: optional; runs at most once, before the object is cleared; may
+ *	resurrect the object by storing a new reference to it
+ * @release: optional; non-GC cleanup just before the memory is freed
+ */
+struct pymm_type {
+	const char *name;
+	size_t size;
+	int (*traverse)(void *obj, pymm_visit_fn visit, void *arg);
+	void (*clear)(void *obj);
+	void (*finalize)(void *obj);
+	void (*release)(void *obj);
+};
+
+struct pymm_heap *pymm_heap_create(const char *name);
+void pymm_heap_destroy(struct pymm_heap *heap);
+void *pymm_obj_new(struct pymm_heap *heap, const struct pymm_type *type,
+		   gfp_t gfp);
+void *pymm_get(void *obj);
+void pymm_put(void *obj);
+unsigned int pymm_refcount(const void *obj);
+void pymm_lock(struct pymm_heap *heap);
+void pymm_unlock(struct pymm_heap *heap);
+long pymm_collect(struct pymm_heap *heap, int generation);
+void pymm_set_threshold(struct pymm_heap *heap, unsigned int t0,
+			unsigned int t1, unsigned int t2);
+void pymm_freeze(struct pymm_heap *heap);
+void pymm_unfreeze(struct pymm_heap *heap);
+
 #endif /* _PYMM_H */

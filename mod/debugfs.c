@@ -25,6 +25,7 @@
 #include "pymm_internal.h"
 
 static struct dentry *pymm_debugfs_root;
+struct dentry *pymm_debugfs_heaps;
 
 struct pymm_class_stats {
 	unsigned long npools;
@@ -190,6 +191,7 @@ DEFINE_SHOW_ATTRIBUTE(summary);
 void pymm_debugfs_init(void)
 {
 	pymm_debugfs_root = debugfs_create_dir("pymm", NULL);
+	pymm_debugfs_heaps = debugfs_create_dir("heaps", pymm_debugfs_root);
 	debugfs_create_file("classes", 0444, pymm_debugfs_root, NULL,
 			    &classes_fops);
 	debugfs_create_file("arenas", 0444, pymm_debugfs_root, NULL,

@@ -11,6 +11,7 @@
 #include <linux/module.h>
 
 #include "pymm_internal.h"
+#include "object.h"
 
 bool pymm_debug;
 module_param_named(debug, pymm_debug, bool, 0444);
@@ -26,6 +27,11 @@ static int __init pymm_init(void)
 	err = pymm_arenas_init();
 	if (err)
 		return err;
+	err = pymm_heaps_init();
+	if (err) {
+		pymm_arenas_exit();
+		return err;
+	}
 	pymm_debugfs_init();
 	pr_info("pymm: %u size classes up to %u bytes, %lu KiB arenas%s\n",
 		PYMM_NR_CLASSES, PYMM_SMALL_MAX, PYMM_ARENA_SIZE >> 10,
@@ -35,6 +41,7 @@ static int __init pymm_init(void)
 
 static void __exit pymm_exit(void)
 {
+	pymm_heaps_exit();
 	pymm_debugfs_exit();
 	pymm_arenas_exit();
 	pymm_large_exit();

@@ -39,6 +39,7 @@
 #define _PYMM_INTERNAL_H
 
 #include <linux/bits.h>
+#include <linux/debugfs.h>
 #include <linux/gfp.h>
 #include <linux/jump_label.h>
 #include <linux/list.h>
@@ -231,6 +232,7 @@ int pymm_debug_check_free(struct pymm_class *cls, struct pymm_pool *pool,
 void pymm_debug_poison(struct pymm_class *cls, void *block);
 
 /* debugfs.c */
+extern struct dentry *pymm_debugfs_heaps;
 void pymm_debugfs_init(void);
 void pymm_debugfs_exit(void);
 

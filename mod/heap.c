@@ -1,0 +1,439 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Heaps: GC domains, their worker, and their debugfs directory.
+ *
+ * Each heap has a work item on pymm's workqueue that destroys the objects
+ * whose last reference was dropped where callbacks could not run, and runs
+ * the automatic collections that pymm_obj_new() asks for.
+ *
+ * A heap's lifetime: pymm_heap_create(), then pymm_heap_destroy(), which
+ * collects what it can and reports what is still referenced.  Such objects
+ * become orphans (see object.c) and the heap's struct lives on until the
+ * last of them is freed; heap->nobjs counts the live objects plus one for
+ * the heap itself.
+ *
+ * debugfs, /sys/kernel/debug/pymm/heaps/<name>/:
+ *   gc         per generation: objects, threshold, count, collections,
+ *              collected, uncollectable, last and total pause; then
+ *              long_lived_total and long_lived_pending
+ *   collect    write a generation number to collect it
+ *   threshold  the three thresholds; write three numbers
+ *   enabled    automatic collection on (1) or off (0)
+ *   freeze     write 1 to freeze, 0 to unfreeze
+ */
+#include <linux/debugfs.h>
+#include <linux/export.h>
+#include <linux/fs.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+
+#include "pymm_internal.h"
+#include "object.h"
+
+struct workqueue_struct *pymm_wq;
+
+/* Every heap whose struct is alive, orphaned ones included. */
+static LIST_HEAD(pymm_heaps);
+static DEFINE_SPINLOCK(pymm_heaps_lock);
+
+static const unsigned int pymm_default_threshold[PYMM_NR_GENS] = {
+	700, 10, 10
+};
+
+static void pymm_heap_work(struct work_struct *work)
+{
+	struct pymm_heap *heap = container_of(work, struct pymm_heap, work);
+
+	pymm_heap_drain(heap, true);
+	pymm_collect_auto(heap);
+}
+
+static void pymm_heap_free(struct pymm_heap *heap)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&pymm_heaps_lock, flags);
+	list_del(&heap->node);
+	spin_unlock_irqrestore(&pymm_heaps_lock, flags);
+	kfree(heap);
+}
+
+/* Called by object.c when an orphan's memory is freed. */
+void pymm_heap_put(struct pymm_heap *heap)
+{
+	if (atomic_long_dec_and_test(&heap->nobjs))
+		pymm_heap_free(heap);
+}
+
+/* The heap's mutexes are never taken again after this. */
+static void pymm_heap_unregister_keys(struct pymm_heap *heap)
+{
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(heap->keys); i++)
+		lockdep_unregister_key(&heap->keys[i]);
+}
+
+static bool pymm_heap_name_taken(const char *name)
+{
+	struct pymm_heap *heap;
+
+	list_for_each_entry(heap, &pymm_heaps, node)
+		if (!heap->orphaned && !strcmp(heap->name, name))
+			return true;
+	return false;
+}
+
+static void pymm_heap_debugfs(struct pymm_heap *heap);
+
+/**
+ * pymm_heap_create - create a GC domain
+ * @name: unique among live heaps, at most 31 characters, no '/'; names its
+ *	debugfs directory
+ *
+ * The heap starts with CPython's thresholds (700, 10, 10) and automatic
+ * collection enabled.
+ *
+ * Context: process context.
+ * Return: the heap, or ERR_PTR(-EINVAL) for a bad name, -EEXIST if the
+ * name is taken, -ENOMEM.
+ */
+struct pymm_heap *pymm_heap_create(const char *name)
+{
+	struct pymm_heap *heap;
+	unsigned long flags;
+	int i;
+
+	if (!name || !*name || strlen(name) >= sizeof(heap->name) ||
+	    strchr(name, '/'))
+		return ERR_PTR(-EINVAL);
+	heap = kzalloc(sizeof(*heap), GFP_KERNEL);
+	if (!heap)
+		return ERR_PTR(-ENOMEM);
+	strscpy(heap->name, name, sizeof(heap->name));
+	for (i = 0; i < ARRAY_SIZE(heap->keys); i++)
+		lockdep_register_key(&heap->keys[i]);
+	__mutex_init(&heap->collect_lock, "pymm_heap->collect_lock",
+		     &heap->keys[0]);
+	__mutex_init(&heap->drain_lock, "pymm_heap->drain_lock", &heap->keys[1]);
+	__mutex_init(&heap->lock, "pymm_heap->lock", &heap->keys[2]);
+	spin_lock_init(&heap->gen_lock);
+	for (i = 0; i <= PYMM_GEN_PERM; i++)
+		INIT_LIST_HEAD(&heap->gens[i].objects);
+	for (i = 0; i < PYMM_NR_GENS; i++)
+		heap->gens[i].threshold = pymm_default_threshold[i];
+	heap->enabled = true;
+	init_llist_head(&heap->dead_list);
+	INIT_WORK(&heap->work, pymm_heap_work);
+	atomic_long_set(&heap->nobjs, 1);
+
+	spin_lock_irqsave(&pymm_heaps_lock, flags);
+	if (pymm_heap_name_taken(name)) {
+		spin_unlock_irqrestore(&pymm_heaps_lock, flags);
+		pymm_heap_unregister_keys(heap);
+		kfree(heap);
+		return ERR_PTR(-EEXIST);
+	}
+	list_add(&heap->node, &pymm_heaps);
+	spin_unlock_irqrestore(&pymm_heaps_lock, flags);
+	pymm_heap_debugfs(heap);
+	return heap;
+}
+EXPORT_SYMBOL_GPL(pymm_heap_create);
+
+/**
+ * pymm_heap_destroy - collect a heap and give it up
+ * @heap: the heap; NULL and error pointers are ignored
+ *
+ * Stops automatic collection, unfreezes and collects everything, and
+ * reports the objects still referenced: those are never freed behind their
+ * owners' backs.  They become orphans: dropping their last reference later
+ * frees their memory, but calls none of their callbacks.  When this
+ * returns, no callback of the heap's objects runs any more and none is
+ * queued, so the module that defined their types may be unloaded.
+ *
+ * The caller must not use the heap, nor its objects other than those it
+ * knowingly keeps, during or after the call.
+ *
+ * Context: process context.
+ */
+void pymm_heap_destroy(struct pymm_heap *heap)
+{
+	unsigned long flags;
+	long left;
+
+	if (IS_ERR_OR_NULL(heap))
+		return;
+	debugfs_remove_recursive(heap->debugfs);
+	WRITE_ONCE(heap->enabled, false);
+	cancel_work_sync(&heap->work);
+	pymm_unfreeze(heap);
+	pymm_collect(heap, PYMM_NR_GENS - 1);
+
+	spin_lock_irqsave(&heap->gen_lock, flags);
+	WRITE_ONCE(heap->orphaned, true);
+	spin_unlock_irqrestore(&heap->gen_lock, flags);
+	/* Deaths that raced with the collection still get their callbacks. */
+	pymm_heap_drain(heap, true);
+	cancel_work_sync(&heap->work);
+
+	left = atomic_long_read(&heap->nobjs) - 1;
+	if (left)
+		pr_warn("pymm: heap %s destroyed with %ld objects still referenced; they are kept, without callbacks\n",
+			heap->name, left);
+	pymm_heap_unregister_keys(heap);
+	pymm_heap_put(heap);
+}
+EXPORT_SYMBOL_GPL(pymm_heap_destroy);
+
+/**
+ * pymm_lock - take a heap's lock
+ * @heap: the heap
+ *
+ * The strong references between the heap's objects change only under it,
+ * and an object pointer read from another object is only safe to
+ * pymm_get() under it.  A collection holds it while it decides what is
+ * garbage.
+ *
+ * Context: process context; may sleep.
+ */
+void pymm_lock(struct pymm_heap *heap)
+{
+	pymm_gc_lock(heap);
+}
+EXPORT_SYMBOL_GPL(pymm_lock);
+
+/**
+ * pymm_unlock - release a heap's lock
+ * @heap: the heap
+ */
+void pymm_unlock(struct pymm_heap *heap)
+{
+	pymm_gc_unlock(heap);
+}
+EXPORT_SYMBOL_GPL(pymm_unlock);
+
+/**
+ * pymm_set_threshold - set the automatic collection thresholds
+ * @heap: the heap
+ * @t0: gen0 is collected when tracked allocations minus deallocations
+ *	exceed it; 0 turns automatic collection off altogether
+ * @t1: gen1 is collected after this many gen0 collections; 0 never
+ * @t2: gen2 is collected after this many gen1 collections (and only when
+ *	a quarter of the long-lived objects are new); 0 never
+ *
+ * Context: any context.
+ */
+void pymm_set_threshold(struct pymm_heap *heap, unsigned int t0,
+			unsigned int t1, unsigned int t2)
+{
+	WRITE_ONCE(heap->gens[0].threshold, t0);
+	WRITE_ONCE(heap->gens[1].threshold, t1);
+	WRITE_ONCE(heap->gens[2].threshold, t2);
+}
+EXPORT_SYMBOL_GPL(pymm_set_threshold);
+
+static int gc_show(struct seq_file *m, void *v)
+{
+	struct pymm_heap *heap = m->private;
+	unsigned long nobjs[PYMM_GEN_PERM + 1];
+	unsigned long flags;
+	int i;
+
+	spin_lock_irqsave(&heap->gen_lock, flags);
+	for (i = 0; i <= PYMM_GEN_PERM; i++)
+		nobjs[i] = heap->gens[i].nobjs;
+	spin_unlock_irqrestore(&heap->gen_lock, flags);
+
+	seq_puts(m, "gen objects threshold count collections collected uncollectable last_pause_ns total_pause_ns\n");
+	for (i = 0; i < PYMM_NR_GENS; i++) {
+		struct pymm_gen *gen = &heap->gens[i];
+		unsigned int count = i ? READ_ONCE(gen->count) :
+					 atomic_read(&heap->count0);
+
+		seq_printf(m, "%d %lu %u %u %lu %lu %lu %llu %llu\n", i,
+			   nobjs[i], READ_ONCE(gen->threshold), count,
+			   READ_ONCE(gen->collections),
+			   READ_ONCE(gen->collected),
+			   READ_ONCE(gen->uncollectable),
+			   READ_ONCE(gen->last_pause_ns),
+			   READ_ONCE(gen->total_pause_ns));
+	}
+	seq_printf(m, "permanent %lu - - - - - - -\n", nobjs[PYMM_GEN_PERM]);
+	seq_printf(m, "long_lived_total %lu\n", READ_ONCE(heap->long_lived_total));
+	seq_printf(m, "long_lived_pending %lu\n",
+		   READ_ONCE(heap->long_lived_pending));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(gc);
+
+/* Copy a short user write into @buf, NUL-terminated. */
+static int pymm_user_string(char *buf, size_t size, const char __user *ubuf,
+			    size_t count)
+{
+	if (count >= size)
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, count))
+		return -EFAULT;
+	buf[count] = '\0';
+	return 0;
+}
+
+static ssize_t collect_write(struct file *file, const char __user *ubuf,
+			     size_t count, loff_t *ppos)
+{
+	struct pymm_heap *heap = file->private_data;
+	long n;
+	int gen;
+	int err;
+
+	err = kstrtoint_from_user(ubuf, count, 0, &gen);
+	if (err)
+		return err;
+	n = pymm_collect(heap, gen);
+	return n < 0 ? n : count;
+}
+
+static const struct file_operations collect_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = collect_write,
+	.llseek = noop_llseek,
+};
+
+static ssize_t threshold_read(struct file *file, char __user *ubuf,
+			      size_t count, loff_t *ppos)
+{
+	struct pymm_heap *heap = file->private_data;
+	char buf[64];
+	int len;
+
+	len = scnprintf(buf, sizeof(buf), "gen0 gen1 gen2\n%u %u %u\n",
+			READ_ONCE(heap->gens[0].threshold),
+			READ_ONCE(heap->gens[1].threshold),
+			READ_ONCE(heap->gens[2].threshold));
+	return simple_read_from_buffer(ubuf, count, ppos, buf, len);
+}
+
+static ssize_t threshold_write(struct file *file, const char __user *ubuf,
+			       size_t count, loff_t *ppos)
+{
+	struct pymm_heap *heap = file->private_data;
+	unsigned int t0, t1, t2;
+	char buf[64];
+	char end;
+	int err;
+
+	err = pymm_user_string(buf, sizeof(buf), ubuf, count);
+	if (err)
+		return err;
+	if (sscanf(buf, "%u %u %u %c", &t0, &t1, &t2, &end) != 3)
+		return -EINVAL;
+	pymm_set_threshold(heap, t0, t1, t2);
+	return count;
+}
+
+static const struct file_operations threshold_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.read = threshold_read,
+	.write = threshold_write,
+	.llseek = default_llseek,
+};
+
+static ssize_t enabled_read(struct file *file, char __user *ubuf,
+			    size_t count, loff_t *ppos)
+{
+	struct pymm_heap *heap = file->private_data;
+	char buf[16];
+	int len;
+
+	len = scnprintf(buf, sizeof(buf), "enabled\n%d\n",
+			READ_ONCE(heap->enabled));
+	return simple_read_from_buffer(ubuf, count, ppos, buf, len);
+}
+
+static ssize_t enabled_write(struct file *file, const char __user *ubuf,
+			     size_t count, loff_t *ppos)
+{
+	struct pymm_heap *heap = file->private_data;
+	bool on;
+	int err;
+
+	err = kstrtobool_from_user(ubuf, count, &on);
+	if (err)
+		return err;
+	WRITE_ONCE(heap->enabled, on);
+	return count;
+}
+
+static const struct file_operations enabled_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.read = enabled_read,
+	.write = enabled_write,
+	.llseek = default_llseek,
+};
+
+static ssize_t freeze_write(struct file *file, const char __user *ubuf,
+			    size_t count, loff_t *ppos)
+{
+	struct pymm_heap *heap = file->private_data;
+	bool on;
+	int err;
+
+	err = kstrtobool_from_user(ubuf, count, &on);
+	if (err)
+		return err;
+	if (on)
+		pymm_freeze(heap);
+	else
+		pymm_unfreeze(heap);
+	return count;
+}
+
+static const struct file_operations freeze_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = freeze_write,
+	.llseek = noop_llseek,
+};
+
+static void pymm_heap_debugfs(struct pymm_heap *heap)
+{
+	struct dentry *dir = debugfs_create_dir(heap->name, pymm_debugfs_heaps);
+
+	heap->debugfs = dir;
+	debugfs_create_file("gc", 0444, dir, heap, &gc_fops);
+	debugfs_create_file("collect", 0200, dir, heap, &collect_fops);
+	debugfs_create_file("threshold", 0644, dir, heap, &threshold_fops);
+	debugfs_create_file("enabled", 0644, dir, heap, &enabled_fops);
+	debugfs_create_file("freeze", 0200, dir, heap, &freeze_fops);
+}
+
+int pymm_heaps_init(void)
+{
+	pymm_wq = alloc_workqueue("pymm", WQ_UNBOUND, 0);
+	return pymm_wq ? 0 : -ENOMEM;
+}
+
+/*
+ * Unload.  Clients hold a module reference, so any heap left here belongs
+ * to a client that is gone: it either was never destroyed or has orphans.
+ * Their types may have gone with that client, so nothing of theirs is run
+ * or freed; they are reported and kept.
+ */
+void pymm_heaps_exit(void)
+{
+	struct pymm_heap *heap;
+
+	list_for_each_entry(heap, &pymm_heaps, node) {
+		cancel_work_sync(&heap->work);
+		pr_err("pymm: LEAK: heap %s %s with %ld objects at unload; keeping them\n",
+		       heap->name, heap->orphaned ? "destroyed" : "never destroyed",
+		       atomic_long_read(&heap->nobjs) - 1);
+	}
+	destroy_workqueue(pymm_wq);
+}

@@ -1,0 +1,259 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Objects: creation, references, and destruction without recursion.
+ *
+ * When a refcount drops to zero the object is pushed on its heap's dead
+ * list (lock-free, any context) and destroyed by pymm_heap_drain(), a loop
+ * that pops dead objects and, for each, in this order:
+ *   1. runs finalize() once, with the refcount temporarily 1; if the
+ *      refcount does not fall back to zero the object was resurrected and
+ *      stays as it is;
+ *   2. untracks it and calls clear() under the heap lock; references it
+ *      drops that kill other objects push them on the dead list, where this
+ *      same loop finds them (CPython's trashcan, without a depth limit);
+ *   3. calls release(), and frees the memory.
+ * The loop runs in the task that dropped the last reference if that task
+ * may sleep and holds none of the heap's locks, otherwise in the heap's
+ * worker.
+ *
+ * Orphans: objects still referenced when their heap was destroyed.  Their
+ * type may belong to a module that is gone, so no callback runs for them any
+ * more: when their last reference goes, their memory is freed and the
+ * references they held are never dropped.
+ */
+#include <linux/export.h>
+#include <linux/preempt.h>
+#include <linux/rcupdate.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+
+#include "object.h"
+
+/**
+ * pymm_obj_new - allocate a tracked, refcounted object
+ * @heap: the heap it belongs to
+ * @type: what it is; @type->traverse and @type->clear are required, and
+ *	@type must outlive the object
+ * @gfp: allocation flags, as for kmalloc()
+ *
+ * The object is zeroed, holds one reference, and is tracked in generation
+ * 0.  Crossing gen0's threshold queues an automatic collection to the
+ * heap's worker; none runs here.
+ *
+ * Context: any context if @gfp does not allow sleeping.
+ * Return: the object, or NULL.
+ */
+void *pymm_obj_new(struct pymm_heap *heap, const struct pymm_type *type,
+		   gfp_t gfp)
+{
+	struct pymm_obj *o;
+	unsigned long flags;
+	unsigned int t0;
+
+	if (WARN_ONCE(!heap || IS_ERR(heap) || !type || !type->traverse ||
+		      !type->clear || READ_ONCE(heap->orphaned),
+		      "pymm: pymm_obj_new: bad heap or type\n"))
+		return NULL;
+	o = pymm_zalloc(sizeof(*o) + type->size, gfp);
+	if (!o)
+		return NULL;
+	INIT_LIST_HEAD(&o->gc_link);
+	o->type = type;
+	o->heap = heap;
+	refcount_set(&o->ref, 1);
+	atomic_long_inc(&heap->nobjs);
+
+	spin_lock_irqsave(&heap->gen_lock, flags);
+	o->gen = 0;
+	list_add_tail(&o->gc_link, &heap->gens[0].objects);
+	heap->gens[0].nobjs++;
+	spin_unlock_irqrestore(&heap->gen_lock, flags);
+
+	t0 = READ_ONCE(heap->gens[0].threshold);
+	if (atomic_inc_return(&heap->count0) > t0 && t0 &&
+	    READ_ONCE(heap->enabled))
+		queue_work(pymm_wq, &heap->work);
+	return pymm_body(o);
+}
+EXPORT_SYMBOL_GPL(pymm_obj_new);
+
+/**
+ * pymm_get - take a reference
+ * @obj: an object; the caller must already hold a reference to it, or have
+ *	read it from an object's field under pymm_lock()
+ *
+ * Saturates, with a warning, instead of overflowing (refcount_t).
+ *
+ * Context: any context.
+ * Return: @obj.
+ */
+void *pymm_get(void *obj)
+{
+	refcount_inc(&pymm_hdr(obj)->ref);
+	return obj;
+}
+EXPORT_SYMBOL_GPL(pymm_get);
+
+/**
+ * pymm_refcount - the current number of references
+ * @obj: an object
+ *
+ * Context: any context.
+ * Return: the refcount; only a hint while other tasks get and put.
+ */
+unsigned int pymm_refcount(const void *obj)
+{
+	return refcount_read(&pymm_hdr(obj)->ref);
+}
+EXPORT_SYMBOL_GPL(pymm_refcount);
+
+/* Can the current context run callbacks and sleep, heap locks aside? */
+static bool pymm_may_destroy_here(struct pymm_heap *heap)
+{
+	if (!IS_ENABLED(CONFIG_PREEMPT_COUNT) || !preemptible() ||
+	    rcu_preempt_depth())
+		return false;
+	return current != READ_ONCE(heap->lock_owner);
+}
+
+/* Free an orphan: its heap is gone, so are its callbacks. */
+static void pymm_orphan_free(struct pymm_obj *o)
+{
+	struct pymm_heap *heap = o->heap;
+	unsigned long flags;
+
+	spin_lock_irqsave(&heap->gen_lock, flags);
+	list_del(&o->gc_link);
+	heap->gens[o->gen].nobjs--;
+	spin_unlock_irqrestore(&heap->gen_lock, flags);
+	pymm_free(o);
+	pymm_heap_put(heap);
+}
+
+static void pymm_obj_dead(struct pymm_obj *o)
+{
+	struct pymm_heap *heap = o->heap;
+
+	if (unlikely(READ_ONCE(heap->orphaned))) {
+		pymm_orphan_free(o);
+		return;
+	}
+	llist_add(&o->dead, &heap->dead_list);
+	/* Inside the destroy loop: it will get to this one. */
+	if (current == READ_ONCE(heap->drainer))
+		return;
+	if (pymm_may_destroy_here(heap))
+		pymm_heap_drain(heap, false);
+	else
+		queue_work(pymm_wq, &heap->work);
+}
+
+/**
+ * pymm_put - drop a reference
+ * @obj: an object, or NULL
+ *
+ * The last reference destroys the object: finalize(), clear(), release(),
+ * then its memory is freed.  That happens here if the caller may sleep and
+ * holds none of the heap's locks, and in the heap's worker otherwise.
+ *
+ * Context: any context, heap lock held or not, type callbacks included.
+ */
+void pymm_put(void *obj)
+{
+	struct pymm_obj *o;
+
+	if (!obj)
+		return;
+	o = pymm_hdr(obj);
+	if (refcount_dec_and_test(&o->ref))
+		pymm_obj_dead(o);
+}
+EXPORT_SYMBOL_GPL(pymm_put);
+
+/**
+ * pymm_untrack - take an object off whatever list it is on
+ * @o: the object
+ *
+ * Called with heap->lock held, so that no collection is walking the list.
+ */
+void pymm_untrack(struct pymm_obj *o)
+{
+	struct pymm_heap *heap = o->heap;
+	unsigned long flags;
+
+	spin_lock_irqsave(&heap->gen_lock, flags);
+	list_del_init(&o->gc_link);
+	if (o->gen == PYMM_GEN_COLLECTING)
+		heap->ncollecting--;
+	else
+		heap->gens[o->gen].nobjs--;
+	o->gen = PYMM_GEN_NONE;
+	spin_unlock_irqrestore(&heap->gen_lock, flags);
+}
+
+/**
+ * pymm_obj_destroy - destroy an object whose refcount reached zero
+ * @o: the object, owned by the caller: nobody else holds a reference
+ *
+ * Called by the drain loop and by the collector, with heap->drain_lock held
+ * and heap->drainer == current, so that deaths it causes are queued.
+ */
+void pymm_obj_destroy(struct pymm_obj *o)
+{
+	struct pymm_heap *heap = o->heap;
+	const struct pymm_type *type = o->type;
+	void *obj = pymm_body(o);
+
+	if (type->finalize && !test_and_set_bit(PYMM_OBJ_FINALIZED, &o->aflags)) {
+		refcount_set(&o->ref, 1);
+		type->finalize(obj);
+		if (!refcount_dec_and_test(&o->ref))
+			return;		/* resurrected */
+	}
+
+	pymm_gc_lock(heap);
+	pymm_untrack(o);
+	type->clear(obj);
+	pymm_gc_unlock(heap);
+
+	if (type->release)
+		type->release(obj);
+	atomic_dec_if_positive(&heap->count0);
+	atomic_long_dec(&heap->nobjs);
+	pymm_free(o);
+}
+
+/**
+ * pymm_heap_drain - destroy every object on the heap's dead list
+ * @heap: the heap
+ * @wait: wait for another task that is draining; without it, leave the
+ *	work to that task and, in case it has just finished, to the worker
+ *
+ * Context: process context, none of the heap's locks held.
+ */
+void pymm_heap_drain(struct pymm_heap *heap, bool wait)
+{
+	struct llist_node *batch;
+	struct pymm_obj *o, *next;
+	unsigned int n = 0;
+
+	if (wait) {
+		mutex_lock(&heap->drain_lock);
+	} else if (!mutex_trylock(&heap->drain_lock)) {
+		queue_work(pymm_wq, &heap->work);
+		return;
+	}
+	WRITE_ONCE(heap->drainer, current);
+	while ((batch = llist_del_all(&heap->dead_list))) {
+		llist_for_each_entry_safe(o, next, batch, dead) {
+			pymm_obj_destroy(o);
+			if (!(++n % 1024))
+				cond_resched();
+		}
+	}
+	WRITE_ONCE(heap->drainer, NULL);
+	mutex_unlock(&heap->drain_lock);
+	/* A death pushed after the last check but before the unlock. */
+	if (!llist_empty(&heap->dead_list))
+		queue_work(pymm_wq, &heap->work);
+}

@@ -1,0 +1,197 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Objects and heaps: internals shared by object.c, gc.c and heap.c.
+ *
+ * An object is one pymm block: a hidden header, then the caller's bytes.
+ *
+ *   +------------------+----------------------------+
+ *   | struct pymm_obj  |  caller's object           |
+ *   +------------------+----------------------------+
+ *                      ^ what pymm_obj_new() returns
+ *
+ * Every live object is tracked on exactly one list of its heap:
+ *   gens[0..2]    the generations; new objects go to gens[0]
+ *   gens[PERM]    the permanent generation (pymm_freeze())
+ *   a collection's private lists, while one runs (gen == PYMM_GEN_COLLECTING)
+ *
+ * Locks of a heap, outermost first:
+ *   collect_lock  (mutex) one collection, freeze or unfreeze at a time
+ *   drain_lock    (mutex) one task destroys dead objects at a time
+ *   lock          (mutex) pymm_lock(): the edges between objects, and the
+ *                 collector's private lists
+ *   gen_lock      (spinlock, irq-safe) list membership and the counters;
+ *                 pymm_obj_new() takes only this one, in any context
+ * An object's gc_link changes only under gen_lock; on a private list of the
+ * collector, also only under lock.
+ *
+ * Death: the put that drops the last reference pushes the object on the
+ * heap's lock-free dead list.  Dead objects are destroyed one after the
+ * other by a loop (the trashcan), in the putting task when it may sleep and
+ * holds none of the heap's locks, otherwise in the heap's worker; a put that
+ * kills an object from inside that loop only pushes it.  So destruction
+ * never recurses, and callbacks always run in process context.
+ */
+#ifndef _PYMM_OBJECT_H
+#define _PYMM_OBJECT_H
+
+#include <linux/llist.h>
+#include <linux/lockdep.h>
+#include <linux/mutex.h>
+#include <linux/refcount.h>
+#include <linux/sched.h>
+#include <linux/workqueue.h>
+
+#include <pymm.h>
+
+#define PYMM_NR_GENS		3		/* collected generations */
+#define PYMM_GEN_PERM		3		/* the permanent generation */
+#define PYMM_GEN_COLLECTING	4		/* on a collection's lists */
+#define PYMM_GEN_NONE		5		/* untracked: being destroyed */
+
+/* pymm_obj.state bits, used by the collector under heap->lock. */
+#define PYMM_UNREACHABLE	BIT(0)
+
+/* pymm_obj.aflags bits, atomic. */
+#define PYMM_OBJ_FINALIZED	0
+
+/**
+ * struct pymm_obj - the header in front of every object
+ * @gc_link:	entry in a generation or a collection's list
+ * @dead:	entry in the heap's dead list once the refcount hit zero; the
+ *		collector borrows it while it holds a reference
+ * @type:	the caller's type
+ * @heap:	the heap it belongs to
+ * @ref:	references
+ * @gc_refs:	the collector's scratch count, under heap->lock
+ * @gen:	which list @gc_link is on, under gen_lock
+ * @state:	collector marks, under heap->lock
+ * @aflags:	PYMM_OBJ_FINALIZED
+ */
+struct pymm_obj {
+	struct list_head gc_link;
+	struct llist_node dead;
+	const struct pymm_type *type;
+	struct pymm_heap *heap;
+	refcount_t ref;
+	int gc_refs;
+	u8 gen;
+	u8 state;
+	unsigned long aflags;
+};
+
+/**
+ * struct pymm_gen - one generation of a heap
+ * @objects:	objects on it
+ * @nobjs:	length of @objects
+ * @threshold:	when it is collected automatically; 0 never
+ * @count:	progress toward @threshold: for gen0, tracked allocations
+ *		minus deallocations (kept in heap->count0); for gen1 and gen2,
+ *		collections of the generation below since this one's last
+ * @collections: collections of this generation
+ * @collected:	objects freed by them
+ * @uncollectable: unreachable objects that survived being cleared
+ * @last_pause_ns: duration of the last collection
+ * @total_pause_ns: sum of them
+ *
+ * @objects and @nobjs are under gen_lock; the rest under collect_lock,
+ * read by debugfs with READ_ONCE().
+ */
+struct pymm_gen {
+	struct list_head objects;
+	unsigned long nobjs;
+	unsigned int threshold;
+	unsigned int count;
+	unsigned long collections;
+	unsigned long collected;
+	unsigned long uncollectable;
+	u64 last_pause_ns;
+	u64 total_pause_ns;
+};
+
+/**
+ * struct pymm_heap - a GC domain
+ * @name:	unique; names its debugfs directory
+ * @collect_lock: see the lock order above
+ * @drain_lock:	see the lock order above
+ * @lock:	pymm_lock()
+ * @keys:	lockdep classes of the three mutexes, per heap, so that one
+ *		heap's callbacks may use another heap
+ * @lock_owner:	task holding @lock, or NULL
+ * @drainer:	task running the destroy loop, or NULL
+ * @gen_lock:	see the lock order above
+ * @gens:	generations 0..2 and the permanent one
+ * @ncollecting: objects on a collection's private lists
+ * @count0:	gen0's count: tracked allocations minus deallocations
+ * @long_lived_total: objects in gen2 after the last full collection
+ * @long_lived_pending: objects moved into gen2 since then
+ * @enabled:	automatic collection on
+ * @dead_list:	objects whose refcount hit zero, waiting for the loop
+ * @work:	drains @dead_list and runs automatic collections
+ * @nobjs:	live objects; the heap struct lives while orphans remain
+ * @orphaned:	pymm_heap_destroy() left objects behind; no callback runs
+ *		any more
+ * @debugfs:	heaps/<name>/
+ * @node:	entry in the list of all heaps
+ */
+struct pymm_heap {
+	char name[32];
+	struct mutex collect_lock;
+	struct mutex drain_lock;
+	struct mutex lock;
+	struct lock_class_key keys[3];
+	struct task_struct *lock_owner;
+	struct task_struct *drainer;
+	spinlock_t gen_lock;		/* see @gen_lock above */
+	struct pymm_gen gens[PYMM_NR_GENS + 1];
+	unsigned long ncollecting;
+	atomic_t count0;
+	unsigned long long_lived_total;
+	unsigned long long_lived_pending;
+	bool enabled;
+	struct llist_head dead_list;
+	struct work_struct work;
+	atomic_long_t nobjs;
+	bool orphaned;
+	struct dentry *debugfs;
+	struct list_head node;
+};
+
+static inline struct pymm_obj *pymm_hdr(const void *obj)
+{
+	return (struct pymm_obj *)obj - 1;
+}
+
+static inline void *pymm_body(struct pymm_obj *o)
+{
+	return o + 1;
+}
+
+extern struct workqueue_struct *pymm_wq;
+
+static inline void pymm_gc_lock(struct pymm_heap *heap)
+{
+	mutex_lock(&heap->lock);
+	WRITE_ONCE(heap->lock_owner, current);
+}
+
+static inline void pymm_gc_unlock(struct pymm_heap *heap)
+{
+	WRITE_ONCE(heap->lock_owner, NULL);
+	mutex_unlock(&heap->lock);
+}
+
+/* object.c */
+void pymm_obj_destroy(struct pymm_obj *o);
+void pymm_heap_drain(struct pymm_heap *heap, bool wait);
+void pymm_untrack(struct pymm_obj *o);
+
+/* gc.c */
+long pymm_collect_locked(struct pymm_heap *heap, int generation);
+void pymm_collect_auto(struct pymm_heap *heap);
+
+/* heap.c */
+void pymm_heap_put(struct pymm_heap *heap);
+int pymm_heaps_init(void);
+void pymm_heaps_exit(void);
+
+#endif /* _PYMM_OBJECT_H */
