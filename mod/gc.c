@@ -66,8 +66,12 @@ static void pymm_update_refs(struct list_head *set)
 	struct pymm_obj *o;
 
 	list_for_each_entry(o, set, gc_link) {
+		/* A saturated refcount stays far above zero: such an object
+		 * is leaked on purpose, and must look reachable.
+		 */
 		o->gen = PYMM_GEN_COLLECTING;
-		o->gc_refs = refcount_read(&o->ref);
+		o->gc_refs = min_t(unsigned int, refcount_read(&o->ref),
+				   INT_MAX / 2);
 		o->state = o->gc_refs ? 0 : PYMM_DYING;
 	}
 }
