@@ -116,7 +116,8 @@ def parse_pass(name, lines, args, rep):
         f.write('\n'.join(chunk) + '\n')
     if os.path.exists(js):
         os.unlink(js)
-    print(f'==== pass {name}: {lines[begin].split("pymm-check: ", 1)[1]} ====')
+    what = lines[begin].split(f'pass {name} begin', 1)[1].strip()
+    print(f'==== pass {name} {what} ====')
     sys.stdout.flush()
     proc = subprocess.run([sys.executable, args.kunit, 'parse', f'--json={js}', log],
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT,

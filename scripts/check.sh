@@ -30,7 +30,7 @@ main() {
 	done
 	PYMM_TIMEOUT="${PYMM_TIMEOUT:-600}" \
 		"$PYMM_ROOT/scripts/uml-boot.sh" check "$OUT" || true
-	log "boot took $((SECONDS - t0))s in total so far; parsing results"
+	log "build + boot took $((SECONDS - t0))s; parsing results"
 	exec python3 "$PYMM_ROOT/scripts/check-report.py" --out "$OUT" \
 		--kunit "$PYMM_SRC/tools/testing/kunit/kunit.py"
 }
