@@ -353,8 +353,8 @@ long pymm_collect(struct pymm_heap *heap, int generation)
 		return -EINVAL;
 	if (WARN_ONCE(current == READ_ONCE(heap->lock_owner) ||
 		      current == READ_ONCE(heap->drainer),
-		      "pymm: pymm_collect(%s) from under its own lock or callback\n",
-		      heap->name))
+		      "pymm: %s(%s) from under its own lock or callback\n",
+		      __func__, heap->name))
 		return -EDEADLK;
 	mutex_lock(&heap->collect_lock);
 	n = pymm_collect_locked(heap, generation);

@@ -52,7 +52,7 @@ void *pymm_obj_new(struct pymm_heap *heap, const struct pymm_type *type,
 
 	if (WARN_ONCE(!heap || IS_ERR(heap) || !type || !type->traverse ||
 		      !type->clear || READ_ONCE(heap->orphaned),
-		      "pymm: pymm_obj_new: bad heap or type\n"))
+		      "pymm: %s: bad heap or type\n", __func__))
 		return NULL;
 	o = pymm_zalloc(sizeof(*o) + type->size, gfp);
 	if (!o)

@@ -135,9 +135,9 @@ struct pymm_gen {
  */
 struct pymm_heap {
 	char name[32];
-	struct mutex collect_lock;
-	struct mutex drain_lock;
-	struct mutex lock;
+	struct mutex collect_lock;	/* see @collect_lock above */
+	struct mutex drain_lock;	/* see @drain_lock above */
+	struct mutex lock;		/* see @lock above */
 	struct lock_class_key keys[3];
 	struct task_struct *lock_owner;
 	struct task_struct *drainer;
