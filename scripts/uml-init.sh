@@ -82,12 +82,25 @@ cat_tree() {
 	done < <(find "$1" -type f | sort)
 }
 
+# Ask every heap for a full collection through debugfs, and show its gc
+# file again: the "before" is in the cat_tree output above.
+collect_heaps() {
+	local dir
+	for dir in "$PYMM_DEBUGFS"/heaps/*/; do
+		[[ -f $dir/collect ]] || continue
+		run sh -c "echo 2 > ${dir}collect"
+		echo "== ${dir}gc (after a full collection) =="
+		cat "${dir}gc"
+	done
+}
+
 run_mode() {
 	need_file "$PYMM_CORE_KO"
 	need_file "$PYMM_DEMO_KO"
 	run insmod "$PYMM_CORE_KO"
 	run insmod "$PYMM_DEMO_KO"
 	cat_tree "$PYMM_DEBUGFS"
+	collect_heaps
 	run rmmod "$(modname "$PYMM_DEMO_KO")"
 	echo "== $PYMM_DEBUGFS/summary =="
 	cat "$PYMM_DEBUGFS/summary"
