@@ -278,6 +278,9 @@ void pymm_arena_release(struct pymm_arena *arena)
  * pymm_arena_grow - add a new arena to the usable list
  * @gfp: the caller's allocation flags, already masked by pymm_meta_gfp()
  *
+ * If another task made a pool available while this one allocated, the new
+ * arena becomes the cache, or goes back, rather than linger empty.
+ *
  * Called with no pymm lock held; sleeps only if @gfp allows it.
  *
  * Return: 0 or -ENOMEM.
@@ -317,11 +320,24 @@ int pymm_arena_grow(gfp_t gfp)
 		goto free_arena;
 
 	spin_lock_irqsave(&pymm_arena_lock, flags);
-	pymm_usable_add_empty(arena);
 	pymm_arenas_now++;
 	pymm_arenas_allocated++;
 	pymm_pages_held += arena->npools;
+	if (list_empty(&pymm_usable_arenas) && !pymm_cached_arena) {
+		pymm_usable_add_empty(arena);
+		arena = NULL;
+	} else if (!pymm_cached_arena) {
+		/* Another task grew meanwhile: keep this one as the cache. */
+		pymm_cached_arena = arena;
+		arena = NULL;
+	} else {
+		pymm_arenas_now--;
+		pymm_arenas_freed++;
+		pymm_pages_held -= arena->npools;
+	}
 	spin_unlock_irqrestore(&pymm_arena_lock, flags);
+	if (arena)
+		pymm_arena_release(arena);
 	return 0;
 
 free_arena:
@@ -375,7 +391,9 @@ int pymm_arenas_init(void)
 		return -ENOMEM;
 	pymm_shrinker->count_objects = pymm_shrink_count;
 	pymm_shrinker->scan_objects = pymm_shrink_scan;
+	/* A cached arena is pure cache: free it at any reclaim, in one go. */
 	pymm_shrinker->seeks = 0;
+	pymm_shrinker->batch = 1;
 	shrinker_register(pymm_shrinker);
 	return 0;
 }

@@ -124,6 +124,10 @@ void *pymm_small_alloc(size_t size, gfp_t gfp)
 	}
 	if (unlikely(++pool->nused == cls->capacity))
 		list_del_init(&pool->link);
+	else if (static_branch_unlikely(&pymm_debug_key) && !pool->freeblock &&
+		 pool->nextoffset + cls->stride > PAGE_SIZE)
+		/* Debug dropped a damaged free list: nothing left to carve. */
+		list_del_init(&pool->link);
 	cls->allocs++;
 	cls->requested += size;
 	spin_unlock_irqrestore(&cls->lock, flags);

@@ -181,7 +181,7 @@ static int summary_show(struct seq_file *m, void *v)
 	seq_printf(m, "large_allocs %ld\n", atomic_long_read(&pymm_large_count));
 	seq_printf(m, "large_bytes %ld\n", atomic_long_read(&pymm_large_bytes));
 	seq_printf(m, "debug %d\n", pymm_debug);
-	for (i = 0; i < PYMM_NR_ERRORS; i++)
+	for (i = PYMM_ERR_INVALID; i < PYMM_NR_ERRORS; i++)
 		seq_printf(m, "%s %ld\n", pymm_error_names[i],
 			   atomic_long_read(&pymm_errors[i]));
 	return 0;

@@ -142,6 +142,7 @@ extern bool pymm_debug;
 
 /* Why a pointer was refused; indexes pymm_errors[]. */
 enum pymm_error {
+	PYMM_OK,		/* not an error: a live block */
 	PYMM_ERR_INVALID,	/* pymm never returned it */
 	PYMM_ERR_MIDDLE,	/* points inside a block */
 	PYMM_ERR_DOUBLE_FREE,	/* the block is already free */

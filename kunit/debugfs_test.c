@@ -1,0 +1,292 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pymm_debugfs: /sys/kernel/debug/pymm/{classes,arenas,summary} parsed and
+ * checked against the live state.  Headers and row names as README.md
+ * documents them; classes rows follow allocations (inuse, allocs, frees,
+ * free = pools * capacity - inuse) and the total row is the column sums;
+ * summary agrees with classes (blocks and bytes) and with arenas (arena
+ * count, pages, the cached arena), tracks requested and rounded bytes and
+ * large blocks, and reports the module's mode; arenas rows show the free
+ * pools of the arena a new pool came from.
+ */
+#include <linux/slab.h>
+
+#include "pymm_test.h"
+
+static void all_files_have_documented_headers_and_rows(struct kunit *test)
+{
+	struct pt_arenas *a = pt_arenas_alloc(test);
+	struct pt_classes *c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
+	struct pt_summary s;
+	char *buf;
+	ssize_t len;
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	/* The readers assert header lines and row formats. */
+	pt_read_summary(test, &s);
+	pt_read_classes(test, c);
+	pt_read_arenas(test, a);
+	KUNIT_EXPECT_EQ(test, a->n, s.v[PT_ARENAS]);
+
+	/* Raw check of the first lines, independent of the parsers. */
+	buf = kunit_kmalloc(test, 64 * 1024, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	len = pt_read_file(PT_DEBUGFS "classes", buf, 64 * 1024);
+	KUNIT_ASSERT_GT(test, len, 0);
+	KUNIT_EXPECT_EQ(test, strncmp(buf, "class size pools inuse free allocs frees\n", 41), 0);
+	len = pt_read_file(PT_DEBUGFS "arenas", buf, 64 * 1024);
+	KUNIT_ASSERT_GT(test, len, 0);
+	KUNIT_EXPECT_EQ(test, strncmp(buf, "base pools free\n", 16), 0);
+	len = pt_read_file(PT_DEBUGFS "summary", buf, 64 * 1024);
+	KUNIT_ASSERT_GT(test, len, 0);
+	KUNIT_EXPECT_EQ(test, strncmp(buf, "name value\narenas ", 18), 0);
+	KUNIT_EXPECT_EQ(test, buf[len - 1], '\n');
+}
+
+static void classes_rows_follow_allocations(struct kunit *test)
+{
+	struct pt_blocks *bag = pt_blocks_new(test, 256);
+	struct pt_classes *c0, *c1, *c2;
+	unsigned int cls = 13, n = 37, i, cap = pt_capacity(test, cls);
+
+	c0 = kunit_kzalloc(test, sizeof(*c0), GFP_KERNEL);
+	c1 = kunit_kzalloc(test, sizeof(*c1), GFP_KERNEL);
+	c2 = kunit_kzalloc(test, sizeof(*c2), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, c0);
+	KUNIT_ASSERT_NOT_NULL(test, c1);
+	KUNIT_ASSERT_NOT_NULL(test, c2);
+
+	pt_read_classes(test, c0);
+	for (i = 0; i < n; i++)
+		pt_blocks_alloc(test, bag, pt_class_size(cls), GFP_KERNEL);
+	pt_read_classes(test, c1);
+	KUNIT_EXPECT_TRUE(test, c1->c[cls].present);
+	KUNIT_EXPECT_EQ(test, c1->c[cls].size, pt_class_size(cls));
+	KUNIT_EXPECT_EQ(test, c1->c[cls].inuse, c0->c[cls].inuse + n);
+	KUNIT_EXPECT_EQ(test, c1->c[cls].allocs, c0->c[cls].allocs + n);
+	KUNIT_EXPECT_EQ(test, c1->c[cls].frees, c0->c[cls].frees);
+	KUNIT_EXPECT_EQ(test, c1->c[cls].free,
+			c1->c[cls].pools * cap - c1->c[cls].inuse);
+	KUNIT_EXPECT_GE(test, c1->c[cls].pools, DIV_ROUND_UP(n, cap));
+	KUNIT_EXPECT_EQ(test, c1->total.allocs, c0->total.allocs + n);
+	KUNIT_EXPECT_EQ(test, c1->total.inuse, c0->total.inuse + n);
+
+	pt_blocks_free_all(bag);
+	pt_read_classes(test, c2);
+	KUNIT_EXPECT_EQ(test, c2->c[cls].inuse, c0->c[cls].inuse);
+	KUNIT_EXPECT_EQ(test, c2->c[cls].frees, c0->c[cls].frees + n);
+	KUNIT_EXPECT_EQ(test, c2->c[cls].allocs, c0->c[cls].allocs + n);
+	KUNIT_EXPECT_EQ(test, c2->c[cls].pools, c0->c[cls].pools);
+	KUNIT_EXPECT_EQ(test, c2->total.frees, c0->total.frees + n);
+}
+
+/* Hold blocks in many classes so that the rows have something to say. */
+static struct pt_blocks *hold_some_blocks(struct kunit *test)
+{
+	struct pt_blocks *bag = pt_blocks_new(test, 4096);
+	unsigned int i;
+
+	for (i = 0; i < 3000; i++)
+		pt_blocks_alloc(test, bag, 1 + (i * 37) % (PYMM_SMALL_MAX + 200),
+				GFP_KERNEL);
+	/* Free some, so that pools are partly used. */
+	for (i = 0; i < bag->n; i += 3)
+		pt_blocks_free(bag, i);
+	return bag;
+}
+
+static void classes_columns_are_consistent(struct kunit *test)
+{
+	struct pt_blocks *bag = hold_some_blocks(test);
+	struct pt_classes *c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
+	struct pt_class_row sum = {};
+	unsigned int cls;
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	pt_read_classes(test, c);
+	KUNIT_EXPECT_GT(test, c->nrows, 0);
+	for (cls = 0; cls < PYMM_NR_CLASSES; cls++) {
+		const struct pt_class_row *r = &c->c[cls];
+
+		if (!r->present)
+			continue;
+		KUNIT_EXPECT_TRUE(test, r->pools || r->allocs);
+		KUNIT_EXPECT_EQ(test, r->size, pt_class_size(cls));
+		KUNIT_EXPECT_EQ_MSG(test, r->inuse, r->allocs - r->frees,
+				    "class %u", cls);
+		KUNIT_EXPECT_EQ_MSG(test, r->free,
+				    r->pools * pt_capacity(test, cls) - r->inuse,
+				    "class %u", cls);
+		sum.pools += r->pools;
+		sum.inuse += r->inuse;
+		sum.free += r->free;
+		sum.allocs += r->allocs;
+		sum.frees += r->frees;
+	}
+	KUNIT_EXPECT_EQ(test, c->total.pools, sum.pools);
+	KUNIT_EXPECT_EQ(test, c->total.inuse, sum.inuse);
+	KUNIT_EXPECT_EQ(test, c->total.free, sum.free);
+	KUNIT_EXPECT_EQ(test, c->total.allocs, sum.allocs);
+	KUNIT_EXPECT_EQ(test, c->total.frees, sum.frees);
+	pt_blocks_free_all(bag);
+}
+
+static void summary_agrees_with_classes_and_arenas(struct kunit *test)
+{
+	struct pt_blocks *bag = hold_some_blocks(test);
+	struct pt_classes *c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
+	struct pt_arenas *a = pt_arenas_alloc(test);
+	long long blocks = 0, bytes = 0, rounded = 0, pages = 0;
+	unsigned int cls, i, empty = 0;
+	struct pt_summary s;
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	pt_read_summary(test, &s);
+	pt_read_classes(test, c);
+	pt_read_arenas(test, a);
+	for (cls = 0; cls < PYMM_NR_CLASSES; cls++) {
+		blocks += c->c[cls].inuse;
+		bytes += (long long)c->c[cls].inuse * pt_class_size(cls);
+		rounded += (long long)c->c[cls].allocs * pt_class_size(cls);
+	}
+	for (i = 0; i < a->n; i++) {
+		pages += a->rows[i].pools;
+		empty += a->rows[i].free == a->rows[i].pools;
+	}
+	KUNIT_EXPECT_EQ(test, s.v[PT_BLOCKS_INUSE], blocks);
+	KUNIT_EXPECT_EQ(test, s.v[PT_BYTES_INUSE], bytes);
+	KUNIT_EXPECT_EQ(test, s.v[PT_BYTES_ROUNDED], rounded);
+	KUNIT_EXPECT_LE(test, s.v[PT_BYTES_REQUESTED], s.v[PT_BYTES_ROUNDED]);
+	KUNIT_EXPECT_EQ(test, s.v[PT_PAGES], pages);
+	KUNIT_EXPECT_EQ(test, s.v[PT_BYTES_HELD], s.v[PT_PAGES] * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, s.v[PT_ARENAS], a->n);
+	KUNIT_EXPECT_GE(test, s.v[PT_ARENAS_ALLOCATED], s.v[PT_ARENAS]);
+	KUNIT_EXPECT_EQ(test, s.v[PT_ARENAS_ALLOCATED] - s.v[PT_ARENAS_FREED],
+			s.v[PT_ARENAS]);
+	KUNIT_EXPECT_TRUE(test, s.v[PT_ARENAS_CACHED] == 0 ||
+			  s.v[PT_ARENAS_CACHED] == 1);
+	/* The cached arena is the one empty arena; no other is empty. */
+	KUNIT_EXPECT_EQ(test, empty, s.v[PT_ARENAS_CACHED]);
+	pt_check_arena_order(test, a, s.v[PT_ARENAS_CACHED]);
+	pt_blocks_free_all(bag);
+}
+
+static void summary_tracks_requested_and_rounded_bytes(struct kunit *test)
+{
+	struct pt_summary s0, s1;
+	void *p[4];
+
+	pt_read_summary(test, &s0);
+	p[0] = pymm_malloc(1, GFP_KERNEL);
+	p[1] = pymm_malloc(100, GFP_KERNEL);
+	p[2] = pymm_malloc(500, GFP_KERNEL);
+	p[3] = pymm_malloc(1000, GFP_KERNEL);	/* large: not counted */
+	pt_read_summary(test, &s1);
+	KUNIT_EXPECT_EQ(test, s1.v[PT_BYTES_REQUESTED],
+			s0.v[PT_BYTES_REQUESTED] + 601);
+	KUNIT_EXPECT_EQ(test, s1.v[PT_BYTES_ROUNDED],
+			s0.v[PT_BYTES_ROUNDED] + 8 + 104 + 504);
+	KUNIT_EXPECT_EQ(test, s1.v[PT_BYTES_INUSE],
+			s0.v[PT_BYTES_INUSE] + 8 + 104 + 504);
+	KUNIT_EXPECT_EQ(test, s1.v[PT_BLOCKS_INUSE], s0.v[PT_BLOCKS_INUSE] + 3);
+	pymm_free(p[0]);
+	pymm_free(p[1]);
+	pymm_free(p[2]);
+	pymm_free(p[3]);
+	pt_read_summary(test, &s1);
+	KUNIT_EXPECT_EQ(test, s1.v[PT_BYTES_INUSE], s0.v[PT_BYTES_INUSE]);
+	/* Requested and rounded are since load: freeing does not lower them. */
+	KUNIT_EXPECT_EQ(test, s1.v[PT_BYTES_REQUESTED],
+			s0.v[PT_BYTES_REQUESTED] + 601);
+}
+
+static void summary_tracks_large_blocks(struct kunit *test)
+{
+	struct pt_summary s0, s1, s2;
+	void *p, *q;
+
+	pt_read_summary(test, &s0);
+	p = pymm_malloc(3000, GFP_KERNEL);
+	q = pymm_malloc(600, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	pt_read_summary(test, &s1);
+	KUNIT_EXPECT_EQ(test, s1.v[PT_LARGE_ALLOCS], s0.v[PT_LARGE_ALLOCS] + 2);
+	KUNIT_EXPECT_EQ(test, s1.v[PT_LARGE_BYTES],
+			s0.v[PT_LARGE_BYTES] + (long long)(ksize(p) + ksize(q)));
+	pymm_free(p);
+	pt_read_summary(test, &s2);
+	KUNIT_EXPECT_EQ(test, s2.v[PT_LARGE_ALLOCS], s0.v[PT_LARGE_ALLOCS] + 1);
+	KUNIT_EXPECT_EQ(test, s2.v[PT_LARGE_BYTES],
+			s0.v[PT_LARGE_BYTES] + (long long)ksize(q));
+	pymm_free(q);
+	pt_read_summary(test, &s2);
+	KUNIT_EXPECT_EQ(test, s2.v[PT_LARGE_ALLOCS], s0.v[PT_LARGE_ALLOCS]);
+	KUNIT_EXPECT_EQ(test, s2.v[PT_LARGE_BYTES], s0.v[PT_LARGE_BYTES]);
+}
+
+/* A new pool shows in its arena's row; an arena is all pools. */
+static void arenas_row_follows_new_pool(struct kunit *test)
+{
+	struct pt_blocks *bag = pt_blocks_new(test, 4096);
+	struct pt_arenas *a0 = pt_arenas_alloc(test);
+	struct pt_arenas *a1 = pt_arenas_alloc(test);
+	struct pt_summary s0, s1;
+	unsigned int cls = 44;
+	int r0, r1;
+	void *x;
+
+	pt_drain_class(test, bag, cls);
+	pt_read_summary(test, &s0);
+	pt_read_arenas(test, a0);
+	x = pt_blocks_alloc(test, bag, pt_class_size(cls), GFP_KERNEL);
+	pt_read_summary(test, &s1);
+	pt_read_arenas(test, a1);
+	KUNIT_ASSERT_EQ(test, pt_offset(x), pt_first(test));
+	r0 = pt_arena_find(a0, pt_arena_base(x));
+	r1 = pt_arena_find(a1, pt_arena_base(x));
+	KUNIT_ASSERT_GE(test, r1, 0);
+	KUNIT_EXPECT_EQ(test, a1->rows[r1].pools, PT_ARENA_POOLS);
+	if (r0 >= 0) {
+		KUNIT_EXPECT_EQ(test, a1->rows[r1].free, a0->rows[r0].free - 1);
+		KUNIT_EXPECT_EQ(test, s1.v[PT_ARENAS_ALLOCATED],
+				s0.v[PT_ARENAS_ALLOCATED]);
+	} else {
+		/* No free pool anywhere: a new arena was made for it. */
+		KUNIT_EXPECT_EQ(test, a1->rows[r1].free, PT_ARENA_POOLS - 1);
+		KUNIT_EXPECT_EQ(test, s1.v[PT_ARENAS_ALLOCATED],
+				s0.v[PT_ARENAS_ALLOCATED] + 1);
+	}
+	/* The pool came from the head of the list. */
+	if (a0->n && a0->rows[0].free)
+		KUNIT_EXPECT_EQ(test, r0, 0);
+	KUNIT_EXPECT_EQ(test, s1.v[PT_PAGES], pt_arenas_pages(a1));
+	pt_blocks_free_all(bag);
+}
+
+static void summary_debug_row_matches_module_parameter(struct kunit *test)
+{
+	struct pt_summary s;
+
+	pt_read_summary(test, &s);
+	KUNIT_EXPECT_EQ(test, s.v[PT_DEBUG], pt_debug(test) ? 1 : 0);
+}
+
+static struct kunit_case pymm_debugfs_cases[] = {
+	KUNIT_CASE(all_files_have_documented_headers_and_rows),
+	KUNIT_CASE(classes_rows_follow_allocations),
+	KUNIT_CASE(classes_columns_are_consistent),
+	KUNIT_CASE(summary_agrees_with_classes_and_arenas),
+	KUNIT_CASE(summary_tracks_requested_and_rounded_bytes),
+	KUNIT_CASE(summary_tracks_large_blocks),
+	KUNIT_CASE(arenas_row_follows_new_pool),
+	KUNIT_CASE(summary_debug_row_matches_module_parameter),
+	{}
+};
+
+static struct kunit_suite pymm_debugfs_suite = {
+	.name = "pymm_debugfs",
+	.test_cases = pymm_debugfs_cases,
+};
+
+kunit_test_suites(&pymm_debugfs_suite);

@@ -1,0 +1,423 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pymm_pool: blocks within one-page pools.  Freed blocks come back first
+ * (LIFO per pool), a fresh pool is carved at increasing addresses with the
+ * stride of its class, a pool holds PAGE_SIZE / stride blocks, a pool that
+ * was full goes back to the front of its class's usedpools when a block is
+ * freed into it, and a pool that empties goes back to its arena.
+ *
+ * pymm_arena: pools within 64-page, naturally aligned arenas.  New pools
+ * come from the arena with the fewest free pools, the arena list stays
+ * sorted when pools are freed in any order, an empty arena is cached (at
+ * most one) or freed, and the shrinker frees the cached one.
+ *
+ * Every case first drains the class it works in (uses up its free blocks)
+ * so that it starts from a known state whatever earlier cases left.
+ */
+#include <linux/slab.h>
+
+#include "pymm_test.h"
+
+/* Class 63 (512-byte blocks) fills pools with the fewest blocks. */
+#define BIG_CLASS	(PYMM_NR_CLASSES - 1)
+#define BIG_SIZE	PYMM_SMALL_MAX
+
+static const unsigned int some_classes[] = { 0, 6, 31, BIG_CLASS };
+
+static void freed_block_is_reused_first(struct kunit *test)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(some_classes); i++) {
+		size_t size = pt_class_size(some_classes[i]);
+		void *a, *b, *c;
+
+		a = pymm_malloc(size, GFP_KERNEL);
+		b = pymm_malloc(size, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, a);
+		KUNIT_ASSERT_NOT_NULL(test, b);
+		pymm_free(b);
+		c = pymm_malloc(size, GFP_KERNEL);
+		KUNIT_EXPECT_PTR_EQ_MSG(test, c, b, "class %u", some_classes[i]);
+		pymm_free(c);
+		pymm_free(a);
+	}
+}
+
+static void freed_blocks_are_reused_in_lifo_order(struct kunit *test)
+{
+	struct pt_blocks *bag = pt_blocks_new(test, 4096);
+	unsigned int cls = 4, i, start;
+	void *b[5], *got[3];
+
+	pt_drain_class(test, bag, cls);
+	start = bag->n;
+	for (i = 0; i < ARRAY_SIZE(b); i++) {
+		b[i] = pt_blocks_alloc(test, bag, pt_class_size(cls), GFP_KERNEL);
+		KUNIT_ASSERT_EQ(test, pt_page(b[i]), pt_page(b[0]));
+	}
+	/* b[0] keeps the pool alive. */
+	pt_blocks_free(bag, start + 1);
+	pt_blocks_free(bag, start + 3);
+	pt_blocks_free(bag, start + 2);
+	for (i = 0; i < ARRAY_SIZE(got); i++) {
+		got[i] = pymm_malloc(pt_class_size(cls), GFP_KERNEL);
+		pt_blocks_add(test, bag, got[i]);
+	}
+	KUNIT_EXPECT_PTR_EQ(test, got[0], b[2]);
+	KUNIT_EXPECT_PTR_EQ(test, got[1], b[3]);
+	KUNIT_EXPECT_PTR_EQ(test, got[2], b[1]);
+	pt_blocks_free_all(bag);
+}
+
+/*
+ * After draining, the next cap blocks fill one fresh pool: same page, at
+ * first + i * stride; block cap + 1 starts another pool.
+ */
+static void fresh_pool_is_carved_at_increasing_addresses(struct kunit *test)
+{
+	struct pt_blocks *bag = pt_blocks_new(test, 8192);
+	unsigned int i, k;
+
+	for (k = 0; k < ARRAY_SIZE(some_classes); k++) {
+		unsigned int cls = some_classes[k];
+		unsigned int cap = pt_capacity(test, cls);
+		unsigned int stride = pt_stride(test, cls);
+		unsigned int start;
+		u8 *first, *next;
+
+		pt_drain_class(test, bag, cls);
+		start = bag->n;
+		for (i = 0; i < cap; i++)
+			pt_blocks_alloc(test, bag, pt_class_size(cls), GFP_KERNEL);
+		first = bag->p[start];
+		KUNIT_EXPECT_EQ_MSG(test, pt_offset(first), pt_first(test),
+				    "class %u", cls);
+		for (i = 1; i < cap; i++)
+			KUNIT_EXPECT_PTR_EQ_MSG(test, (u8 *)bag->p[start + i],
+						first + i * stride,
+						"class %u block %u", cls, i);
+		next = pt_blocks_alloc(test, bag, pt_class_size(cls), GFP_KERNEL);
+		KUNIT_EXPECT_NE_MSG(test, pt_page(next), pt_page(first),
+				    "class %u: pool holds more than %u blocks",
+				    cls, cap);
+		KUNIT_EXPECT_EQ(test, pt_offset(next), pt_first(test));
+		pt_blocks_free_all(bag);
+	}
+}
+
+/* For all 64 classes: a fresh pool shows capacity - 1 free blocks. */
+static void pool_holds_page_size_over_stride_blocks(struct kunit *test)
+{
+	struct pt_blocks *bag = pt_blocks_new(test, 16384);
+	struct pt_classes *before, *after;
+	unsigned int cls;
+
+	before = kunit_kzalloc(test, sizeof(*before), GFP_KERNEL);
+	after = kunit_kzalloc(test, sizeof(*after), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, before);
+	KUNIT_ASSERT_NOT_NULL(test, after);
+
+	for (cls = 0; cls < PYMM_NR_CLASSES; cls++)
+		pt_drain_class(test, bag, cls);
+	pt_read_classes(test, before);
+	for (cls = 0; cls < PYMM_NR_CLASSES; cls++)
+		pt_blocks_alloc(test, bag, pt_class_size(cls), GFP_KERNEL);
+	pt_read_classes(test, after);
+	for (cls = 0; cls < PYMM_NR_CLASSES; cls++) {
+		KUNIT_EXPECT_EQ_MSG(test, after->c[cls].pools,
+				    before->c[cls].pools + 1, "class %u", cls);
+		KUNIT_EXPECT_EQ_MSG(test, after->c[cls].free,
+				    pt_capacity(test, cls) - 1, "class %u", cls);
+	}
+	pt_blocks_free_all(bag);
+}
+
+static void full_pool_rejoins_usedpools_at_front(struct kunit *test)
+{
+	static const unsigned int classes[] = { 9, BIG_CLASS };
+	struct pt_blocks *bag = pt_blocks_new(test, 4096);
+	unsigned int k, i;
+
+	for (k = 0; k < ARRAY_SIZE(classes); k++) {
+		unsigned int cls = classes[k], cap = pt_capacity(test, cls);
+		size_t size = pt_class_size(cls);
+		unsigned int start;
+		u8 *y, *x, *again, *next;
+
+		pt_drain_class(test, bag, cls);
+		/* Pool P1 full, pool P2 with one block, P2 heads usedpools. */
+		start = bag->n;
+		for (i = 0; i < cap; i++)
+			pt_blocks_alloc(test, bag, size, GFP_KERNEL);
+		y = pt_blocks_alloc(test, bag, size, GFP_KERNEL);
+		KUNIT_ASSERT_NE(test, pt_page(y), pt_page(bag->p[start]));
+
+		/* A block freed into full P1 puts P1 first. */
+		x = bag->p[start + 2];
+		pt_blocks_free(bag, start + 2);
+		again = pymm_malloc(size, GFP_KERNEL);
+		KUNIT_EXPECT_PTR_EQ_MSG(test, again, x, "class %u", cls);
+		pt_blocks_add(test, bag, again);
+		/* P1 is full again: allocation goes on in P2. */
+		next = pt_blocks_alloc(test, bag, size, GFP_KERNEL);
+		KUNIT_EXPECT_PTR_EQ_MSG(test, next, y + pt_stride(test, cls),
+					"class %u", cls);
+		pt_blocks_free_all(bag);
+	}
+}
+
+static void emptied_pool_goes_back_to_its_arena(struct kunit *test)
+{
+	struct pt_blocks *bag = pt_blocks_new(test, 4096);
+	struct pt_arenas *a0 = pt_arenas_alloc(test);
+	struct pt_arenas *a1 = pt_arenas_alloc(test);
+	struct pt_classes *c0, *c1;
+	unsigned int cls = 50;
+	int r0, r1;
+	void *x;
+
+	c0 = kunit_kzalloc(test, sizeof(*c0), GFP_KERNEL);
+	c1 = kunit_kzalloc(test, sizeof(*c1), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, c0);
+	KUNIT_ASSERT_NOT_NULL(test, c1);
+
+	x = pt_pool_with_anchor(test, bag, cls);
+	pt_read_classes(test, c0);
+	pt_read_arenas(test, a0);
+	pt_blocks_free(bag, bag->n - 1);
+	pt_read_classes(test, c1);
+	pt_read_arenas(test, a1);
+
+	KUNIT_EXPECT_EQ(test, c1->c[cls].pools, c0->c[cls].pools - 1);
+	KUNIT_EXPECT_EQ(test, c1->c[cls].free,
+			c0->c[cls].free - (pt_capacity(test, cls) - 1));
+	KUNIT_EXPECT_EQ(test, c1->total.pools, c0->total.pools - 1);
+	r0 = pt_arena_find(a0, pt_arena_base(x));
+	r1 = pt_arena_find(a1, pt_arena_base(x));
+	KUNIT_ASSERT_GE(test, r0, 0);
+	KUNIT_ASSERT_GE(test, r1, 0);
+	KUNIT_EXPECT_EQ(test, a1->rows[r1].free, a0->rows[r0].free + 1);
+	pt_blocks_free_all(bag);
+}
+
+static struct kunit_case pymm_pool_cases[] = {
+	KUNIT_CASE(freed_block_is_reused_first),
+	KUNIT_CASE(freed_blocks_are_reused_in_lifo_order),
+	KUNIT_CASE(fresh_pool_is_carved_at_increasing_addresses),
+	KUNIT_CASE(pool_holds_page_size_over_stride_blocks),
+	KUNIT_CASE(full_pool_rejoins_usedpools_at_front),
+	KUNIT_CASE(emptied_pool_goes_back_to_its_arena),
+	{}
+};
+
+static struct kunit_suite pymm_pool_suite = {
+	.name = "pymm_pool",
+	.test_cases = pymm_pool_cases,
+};
+
+/* arenas */
+
+static struct pt_fill *fill_new(struct kunit *test, unsigned int nr)
+{
+	struct pt_fill *fill = kunit_kzalloc(test, sizeof(*fill), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, fill);
+	fill->blocks = pt_blocks_new(test, 16384);
+	pt_fill_arenas(test, fill, BIG_CLASS, nr);
+	return fill;
+}
+
+static bool summary_cached(struct kunit *test)
+{
+	struct pt_summary s;
+
+	pt_read_summary(test, &s);
+	return s.v[PT_ARENAS_CACHED];
+}
+
+/* Whole pools of one class cover exactly base .. base + 63 pages. */
+static void arena_is_64_naturally_aligned_pages(struct kunit *test)
+{
+	struct pt_arenas *a = pt_arenas_alloc(test);
+	struct pt_fill *fill = fill_new(test, 1);
+	unsigned int i;
+	int r;
+
+	for (i = 0; i < PT_ARENA_POOLS; i++) {
+		void *p = fill->blocks->p[fill->pool[0][i]];
+
+		KUNIT_EXPECT_EQ(test, pt_page(p), fill->base[0] + i * PAGE_SIZE);
+	}
+	pt_read_arenas(test, a);
+	r = pt_arena_find(a, fill->base[0]);
+	KUNIT_ASSERT_GE_MSG(test, r, 0, "no arenas row for the aligned base");
+	KUNIT_EXPECT_EQ(test, a->rows[r].pools, PT_ARENA_POOLS);
+	KUNIT_EXPECT_EQ(test, a->rows[r].free, 0);
+	pt_blocks_free_all(fill->blocks);
+}
+
+/* Pool indexes freed in each arena, in a scattered order. */
+static const unsigned int scatter[] = { 5, 63, 0, 17, 32, 9, 41, 22, 50 };
+
+static void arenas_stay_sorted_by_free_pools_after_mixed_frees(struct kunit *test)
+{
+	/* Arena to free a pool from at each step: 0 x5, 1 x2, 2 x9. */
+	static const u8 steps[] = { 2, 0, 1, 2, 0, 2, 1, 0, 2, 0, 2, 2, 0, 2, 2, 2 };
+	static const unsigned int want[] = { 5, 2, 9 };
+	struct pt_arenas *a = pt_arenas_alloc(test);
+	struct pt_fill *fill = fill_new(test, 3);
+	unsigned int done[3] = { 0 }, i, k;
+	int r[3];
+
+	for (i = 0; i < ARRAY_SIZE(steps); i++) {
+		unsigned int ar = steps[i];
+
+		pt_fill_free_pool(fill, ar, scatter[done[ar]++]);
+		pt_read_arenas(test, a);
+		pt_check_arena_order(test, a, summary_cached(test));
+		for (k = 0; k < 3; k++) {
+			int row = pt_arena_find(a, fill->base[k]);
+
+			KUNIT_ASSERT_GE(test, row, 0);
+			KUNIT_EXPECT_EQ_MSG(test, a->rows[row].free, done[k],
+					    "step %u arena %u", i, k);
+		}
+	}
+	for (k = 0; k < 3; k++) {
+		KUNIT_ASSERT_EQ(test, done[k], want[k]);
+		r[k] = pt_arena_find(a, fill->base[k]);
+	}
+	/* 2 free, then 5, then 9. */
+	KUNIT_EXPECT_LT(test, r[1], r[0]);
+	KUNIT_EXPECT_LT(test, r[0], r[2]);
+	pt_blocks_free_all(fill->blocks);
+}
+
+static void new_pool_comes_from_arena_with_fewest_free_pools(struct kunit *test)
+{
+	struct pt_arenas *a = pt_arenas_alloc(test);
+	struct pt_fill *fill = fill_new(test, 2);
+	char base[24];
+	unsigned int i, head_free;
+	void *p;
+	int r;
+
+	/* Arena 0 gets 4 free pools, arena 1 gets 1. */
+	for (i = 0; i < 4; i++)
+		pt_fill_free_pool(fill, 0, scatter[i]);
+	pt_fill_free_pool(fill, 1, scatter[4]);
+	pt_read_arenas(test, a);
+	KUNIT_ASSERT_GT(test, a->n, 0);
+	head_free = a->rows[0].free;
+	KUNIT_EXPECT_EQ(test, head_free, 1);
+	r = pt_arena_find(a, fill->base[1]);
+	KUNIT_ASSERT_GE(test, r, 0);
+	KUNIT_EXPECT_EQ(test, a->rows[r].free, 1);
+
+	/* The class has no free block: this takes a pool from the head. */
+	p = pt_blocks_alloc(test, fill->blocks, BIG_SIZE, GFP_KERNEL);
+	KUNIT_EXPECT_EQ(test, pt_offset(p), pt_first(test));
+	pt_fmt_base(base, sizeof(base), pt_arena_base(p));
+	KUNIT_EXPECT_STREQ(test, base, a->rows[0].base);
+	pt_read_arenas(test, a);
+	r = pt_arena_find(a, pt_arena_base(p));
+	KUNIT_ASSERT_GE(test, r, 0);
+	KUNIT_EXPECT_EQ(test, a->rows[r].free, head_free - 1);
+	pt_blocks_free_all(fill->blocks);
+}
+
+static void empty_arena_is_cached_and_a_second_one_freed(struct kunit *test)
+{
+	struct pt_arenas *a = pt_arenas_alloc(test);
+	struct pt_fill *fill = fill_new(test, 2);
+	struct pt_summary s0, s1, s2;
+	unsigned int i;
+	int r;
+
+	pt_read_summary(test, &s0);
+	for (i = 0; i < PT_ARENA_POOLS; i++)
+		pt_fill_free_pool(fill, 0, i);
+	pt_read_summary(test, &s1);
+	pt_read_arenas(test, a);
+	KUNIT_EXPECT_EQ(test, s1.v[PT_ARENAS_CACHED], 1);
+	r = pt_arena_find(a, fill->base[0]);
+	if (!s0.v[PT_ARENAS_CACHED]) {
+		/* Arena 0 is the cached one: kept, listed, all pools free. */
+		KUNIT_EXPECT_EQ(test, s1.v[PT_ARENAS_FREED], s0.v[PT_ARENAS_FREED]);
+		KUNIT_EXPECT_EQ(test, s1.v[PT_ARENAS], s0.v[PT_ARENAS]);
+		KUNIT_EXPECT_EQ(test, s1.v[PT_PAGES], s0.v[PT_PAGES]);
+		KUNIT_ASSERT_GE(test, r, 0);
+		KUNIT_EXPECT_EQ(test, a->rows[r].free, PT_ARENA_POOLS);
+	} else {
+		KUNIT_EXPECT_EQ(test, s1.v[PT_ARENAS_FREED],
+				s0.v[PT_ARENAS_FREED] + 1);
+		KUNIT_EXPECT_EQ(test, r, -1);
+	}
+	pt_check_arena_order(test, a, true);
+
+	/* A second empty arena is given back: at most one is kept. */
+	for (i = 0; i < PT_ARENA_POOLS; i++)
+		pt_fill_free_pool(fill, 1, i);
+	pt_read_summary(test, &s2);
+	pt_read_arenas(test, a);
+	KUNIT_EXPECT_EQ(test, s2.v[PT_ARENAS_CACHED], 1);
+	KUNIT_EXPECT_EQ(test, s2.v[PT_ARENAS_FREED], s1.v[PT_ARENAS_FREED] + 1);
+	KUNIT_EXPECT_EQ(test, s2.v[PT_ARENAS], s1.v[PT_ARENAS] - 1);
+	KUNIT_EXPECT_EQ(test, s2.v[PT_PAGES], s1.v[PT_PAGES] - PT_ARENA_POOLS);
+	KUNIT_EXPECT_EQ(test, pt_arena_find(a, fill->base[1]), -1);
+	pt_check_arena_order(test, a, true);
+	pt_blocks_free_all(fill->blocks);
+}
+
+static void shrinker_frees_the_cached_arena(struct kunit *test)
+{
+	struct pt_arenas *a = pt_arenas_alloc(test);
+	struct pt_fill *fill = fill_new(test, 1);
+	struct pt_summary s0, s1, s2;
+	unsigned int i, pools = 0;
+
+	/* An arena is made empty: afterwards one is cached. */
+	for (i = 0; i < PT_ARENA_POOLS; i++)
+		pt_fill_free_pool(fill, 0, i);
+	pt_blocks_free_all(fill->blocks);
+	pt_read_summary(test, &s0);
+	KUNIT_ASSERT_EQ(test, s0.v[PT_ARENAS_CACHED], 1);
+	pt_read_arenas(test, a);
+	pt_check_arena_order(test, a, true);
+	/* The cached arena is the last one with free pools. */
+	for (i = 0; i < a->n && a->rows[i].free; i++)
+		pools = a->rows[i].pools;
+
+	pt_drop_slab(test);
+	pt_read_summary(test, &s1);
+	KUNIT_EXPECT_EQ(test, s1.v[PT_ARENAS_CACHED], 0);
+	KUNIT_EXPECT_EQ(test, s1.v[PT_ARENAS_FREED], s0.v[PT_ARENAS_FREED] + 1);
+	KUNIT_EXPECT_EQ(test, s1.v[PT_ARENAS], s0.v[PT_ARENAS] - 1);
+	KUNIT_EXPECT_EQ(test, s1.v[PT_PAGES], s0.v[PT_PAGES] - pools);
+	pt_read_arenas(test, a);
+	KUNIT_EXPECT_EQ(test, a->n, s1.v[PT_ARENAS]);
+	pt_check_arena_order(test, a, false);
+
+	/* Nothing cached: another shrink frees nothing. */
+	pt_drop_slab(test);
+	pt_read_summary(test, &s2);
+	KUNIT_EXPECT_EQ(test, s2.v[PT_ARENAS_FREED], s1.v[PT_ARENAS_FREED]);
+	KUNIT_EXPECT_EQ(test, s2.v[PT_ARENAS], s1.v[PT_ARENAS]);
+}
+
+static struct kunit_case pymm_arena_cases[] = {
+	KUNIT_CASE(arena_is_64_naturally_aligned_pages),
+	KUNIT_CASE(arenas_stay_sorted_by_free_pools_after_mixed_frees),
+	KUNIT_CASE(new_pool_comes_from_arena_with_fewest_free_pools),
+	KUNIT_CASE(empty_arena_is_cached_and_a_second_one_freed),
+	KUNIT_CASE(shrinker_frees_the_cached_arena),
+	{}
+};
+
+static struct kunit_suite pymm_arena_suite = {
+	.name = "pymm_arena",
+	.test_cases = pymm_arena_cases,
+};
+
+kunit_test_suites(&pymm_pool_suite, &pymm_arena_suite);

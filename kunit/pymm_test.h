@@ -1,0 +1,267 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by the pymm KUnit suites (util.c).
+ *
+ * The tests see pymm only through include/pymm.h and its debugfs files, so
+ * this header also states the layout facts the tests rely on: a pool is one
+ * page, an arena is 64 naturally aligned pages, and in debug mode every
+ * block sits 8 bytes into a slot of size + 16 bytes.
+ */
+#ifndef _PYMM_TEST_H
+#define _PYMM_TEST_H
+
+#include <kunit/test.h>
+#include <linux/mm.h>
+#include <linux/printk.h>
+#include <linux/sched.h>
+#include <linux/types.h>
+
+#include <pymm.h>
+
+#define PT_ARENA_POOLS		64
+#define PT_ARENA_SIZE		(PT_ARENA_POOLS * PAGE_SIZE)
+/* Debug mode: red zone bytes on each side of a block. */
+#define PT_RZ			8
+
+#define PT_DEBUGFS		"/sys/kernel/debug/pymm/"
+#define PT_DEBUG_PARAM		"/sys/module/pymm/parameters/debug"
+
+/*
+ * The harness fails a run on any kernel WARNING that is not between these
+ * two log lines: put them around every call that is expected to WARN.
+ */
+#define pt_expect_warn_begin()	pr_info("pymm-expect-warn begin\n")
+#define pt_expect_warn_end()	pr_info("pymm-expect-warn end\n")
+
+/* Read a whole file into @buf (NUL-terminated); length or -errno. */
+ssize_t pt_read_file(const char *path, char *buf, size_t size);
+/* Write @s to a file (sysctl style); 0 or -errno. */
+int pt_write_file(const char *path, const char *s);
+
+/* Mode of the loaded pymm.ko, from its module parameter. */
+bool pt_debug(struct kunit *test);
+
+static inline unsigned int pt_size_class(size_t size)
+{
+	return (size - 1) / PYMM_ALIGN;
+}
+
+static inline unsigned int pt_class_size(unsigned int cls)
+{
+	return (cls + 1) * PYMM_ALIGN;
+}
+
+/* Distance between blocks of a pool of class @cls. */
+unsigned int pt_stride(struct kunit *test, unsigned int cls);
+/* Page offset of the first block of a pool. */
+unsigned int pt_first(struct kunit *test);
+/* Blocks per pool of class @cls. */
+unsigned int pt_capacity(struct kunit *test, unsigned int cls);
+
+static inline unsigned long pt_page(const void *p)
+{
+	return (unsigned long)p & PAGE_MASK;
+}
+
+static inline unsigned int pt_offset(const void *p)
+{
+	return (unsigned long)p & ~PAGE_MASK;
+}
+
+static inline unsigned long pt_arena_base(const void *p)
+{
+	return (unsigned long)p & ~(PT_ARENA_SIZE - 1);
+}
+
+/* A byte pattern that depends on the position, so shifted copies show. */
+static inline u8 pt_pattern_byte(unsigned int seed, size_t i)
+{
+	return seed + i * 13 + (i >> 8);
+}
+
+static inline void pt_fill_pattern(void *p, size_t n, unsigned int seed)
+{
+	u8 *b = p;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		b[i] = pt_pattern_byte(seed, i);
+}
+
+/* Index of the first byte that differs from the pattern, or -1. */
+static inline long pt_check_pattern(const void *p, size_t n,
+				    unsigned int seed)
+{
+	const u8 *b = p;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (b[i] != pt_pattern_byte(seed, i))
+			return i;
+	return -1;
+}
+
+/* The string debugfs "arenas" prints for an arena at @base. */
+void pt_fmt_base(char *buf, size_t size, unsigned long base);
+
+/* debugfs "summary", one value per row, in the documented order. */
+enum pt_sum {
+	PT_ARENAS,
+	PT_ARENAS_ALLOCATED,
+	PT_ARENAS_FREED,
+	PT_ARENAS_CACHED,
+	PT_PAGES,
+	PT_BLOCKS_INUSE,
+	PT_BYTES_INUSE,
+	PT_BYTES_HELD,
+	PT_BYTES_REQUESTED,
+	PT_BYTES_ROUNDED,
+	PT_LARGE_ALLOCS,
+	PT_LARGE_BYTES,
+	PT_DEBUG,
+	PT_ERR_INVALID,
+	PT_ERR_MIDDLE,
+	PT_ERR_DOUBLE_FREE,
+	PT_ERR_CORRUPTION,
+	PT_NR_SUM,
+};
+
+extern const char * const pt_sum_names[PT_NR_SUM];
+
+struct pt_summary {
+	long long v[PT_NR_SUM];
+};
+
+void pt_read_summary(struct kunit *test, struct pt_summary *s);
+
+/* debugfs "classes": one row per class that has pools or allocated. */
+struct pt_class_row {
+	bool present;
+	unsigned long size, pools, inuse, free, allocs, frees;
+};
+
+struct pt_classes {
+	struct pt_class_row c[PYMM_NR_CLASSES];
+	struct pt_class_row total;
+	unsigned int nrows;
+};
+
+void pt_read_classes(struct kunit *test, struct pt_classes *c);
+
+/* debugfs "arenas". */
+struct pt_arena_row {
+	char base[24];
+	unsigned int pools, free;
+};
+
+#define PT_MAX_ARENAS	1024
+
+struct pt_arenas {
+	unsigned int n;
+	struct pt_arena_row rows[PT_MAX_ARENAS];
+};
+
+/* Allocated for the test's lifetime (freed by KUnit). */
+struct pt_arenas *pt_arenas_alloc(struct kunit *test);
+void pt_read_arenas(struct kunit *test, struct pt_arenas *a);
+/* Sum of the pools column. */
+long long pt_arenas_pages(const struct pt_arenas *a);
+/* Sum of the free column. */
+unsigned int pt_arenas_free_pools(const struct pt_arenas *a);
+/* Row index of the arena at @base, or -1. */
+int pt_arena_find(const struct pt_arenas *a, unsigned long base);
+/* Assert the documented order: usable by free ascending, cached, full. */
+void pt_check_arena_order(struct kunit *test, const struct pt_arenas *a,
+			  bool cached);
+
+/*
+ * A bag of pymm blocks owned by a test.  Whatever is still in it when the
+ * test ends (also after a failed assertion) is freed by a KUnit action.
+ */
+struct pt_blocks {
+	unsigned int n, max;
+	void **p;
+};
+
+struct pt_blocks *pt_blocks_new(struct kunit *test, unsigned int max);
+/* Allocate and record a block; asserts success and room in the bag. */
+void *pt_blocks_alloc(struct kunit *test, struct pt_blocks *b, size_t size,
+		      gfp_t gfp);
+/* Record a block allocated elsewhere (NULL is ignored). */
+void pt_blocks_add(struct kunit *test, struct pt_blocks *b, void *p);
+void pt_blocks_free(struct pt_blocks *b, unsigned int i);
+void pt_blocks_free_all(struct pt_blocks *b);
+
+/*
+ * Use up every free block of class @cls, so that its next allocation
+ * takes a fresh pool.  The blocks go into @b.  Returns how many.
+ */
+unsigned int pt_drain_class(struct kunit *test, struct pt_blocks *b,
+			    unsigned int cls);
+
+/*
+ * Leave class @cls with a pool holding exactly one block, in an arena that
+ * also holds a full pool of the class (so the arena cannot go empty).
+ * Returns that block, the last one put into @b.
+ */
+void *pt_pool_with_anchor(struct kunit *test, struct pt_blocks *b,
+			  unsigned int cls);
+
+/*
+ * Fill whole pools of class @cls until @nr arenas consist only of pools
+ * filled here.  The class is drained first.  Every block goes into
+ * @fill->blocks; pool i of owned arena a starts at blocks index
+ * @fill->pool[a][i].
+ */
+struct pt_fill {
+	struct pt_blocks *blocks;
+	unsigned int cls, cap;
+	unsigned int nr;
+	unsigned long base[4];
+	unsigned int pool[4][PT_ARENA_POOLS];
+};
+
+void pt_fill_arenas(struct kunit *test, struct pt_fill *fill,
+		    unsigned int cls, unsigned int nr);
+/* Free every block of pool @idx of owned arena @a. */
+void pt_fill_free_pool(struct pt_fill *fill, unsigned int a, unsigned int idx);
+
+/* kvfree() as a KUnit action. */
+void pt_kvfree_action(void *p);
+
+/*
+ * Fault injection for the current task: make_it_fail (armed by the
+ * harness for fail_page_alloc and failslab) and fail_nth (fail the n-th
+ * next injectable call, whatever the arming).  No-ops without
+ * CONFIG_FAULT_INJECTION; the tests then skip.
+ */
+static inline void pt_make_it_fail(bool on)
+{
+#ifdef CONFIG_FAULT_INJECTION
+	current->make_it_fail = on;
+#endif
+}
+
+static inline void pt_set_fail_nth(unsigned int n)
+{
+#ifdef CONFIG_FAULT_INJECTION
+	current->fail_nth = n;
+#endif
+}
+
+static inline unsigned int pt_fail_nth(void)
+{
+#ifdef CONFIG_FAULT_INJECTION
+	return current->fail_nth;
+#else
+	return 0;
+#endif
+}
+
+/* Skip the test unless fault injection fails this task on request. */
+void pt_require_fault_injection(struct kunit *test);
+
+/* drop_caches=2: run the shrinkers. */
+void pt_drop_slab(struct kunit *test);
+
+#endif /* _PYMM_TEST_H */
