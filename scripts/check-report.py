@@ -218,7 +218,12 @@ def check_kmemleak(args, rep):
 def check_boot(lines, args, rep):
     rc = read_text(os.path.join(args.out, 'boot.rc'), '?').strip()
     if find(lines, 'pymm-check: done') >= 0:
-        if rc != '0':
+        if rc == '134' and find(lines, 'reboot: Power down') >= 0:
+            # The kernel finished powering off; UML's host side aborted
+            # while tearing down (seen about once in a dozen runs).  Kernel
+            # problems are caught from the log, not from this status.
+            print('note: UML aborted (status 134) after powering off')
+        elif rc != '0':
             rep.problem(f'UML exited with status {rc} after the end marker')
         return False
     why = {'124': 'timeout', '137': 'timeout (killed)'}.get(rc, f'exit status {rc}')
