@@ -186,11 +186,11 @@ EXPORT_SYMBOL_GPL(pymm_usable_size);
  *
  * The contents are kept up to the smaller of the old usable size and
  * @new_size.  The block is kept in place when @new_size fits and does not
- * waste much: a small block that shrinks by less than a quarter, a large one
- * that stays above %PYMM_SMALL_MAX.  ("Less than a quarter" is strict, as
- * in CPython: a 64-byte block asked for 48 bytes moves to a 48-byte one.)  With %__GFP_ZERO the bytes past
- * @new_size up to the usable size are zeroed, and a new block's bytes past
- * the copied contents are zero.
+ * waste much: a small block that shrinks by less than a quarter (strictly,
+ * as in CPython: 64 bytes asked for 48 move), a large one that stays above
+ * %PYMM_SMALL_MAX.  With %__GFP_ZERO the bytes past @new_size up to the
+ * usable size are zeroed, and a new block's bytes past the copied contents
+ * are zero.
  *
  * Context: any context if @gfp does not allow sleeping.
  * Return: the block, which may have moved; NULL if memory could not be had
