@@ -18,6 +18,7 @@
 #include <linux/string.h>
 
 #include "pymm_internal.h"
+#include "pymm_kasan.h"
 
 atomic_long_t pymm_errors[PYMM_NR_ERRORS];
 
@@ -214,6 +215,8 @@ void *pymm_realloc(void *p, size_t new_size, gfp_t gfp)
 	    (4 * new_size > 3 * old || new_size > PYMM_SMALL_MAX)) {
 		if (gfp & __GFP_ZERO)
 			memset(p + new_size, 0, old - new_size);
+		if (old <= PYMM_SMALL_MAX)
+			pymm_kasan_unpoison(p, new_size, old);
 		return p;
 	}
 	q = pymm_malloc(new_size, gfp);

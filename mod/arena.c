@@ -40,6 +40,7 @@
 #include <linux/slab.h>
 
 #include "pymm_internal.h"
+#include "pymm_kasan.h"
 
 DEFINE_SPINLOCK(pymm_arena_lock);
 LIST_HEAD(pymm_usable_arenas);
@@ -306,6 +307,7 @@ int pymm_arena_grow(gfp_t gfp)
 		goto free_pages;
 	arena->base = page_address(page);
 	arena->npools = 1U << order;
+	pymm_kasan_poison(arena->base, PAGE_SIZE << order, PYMM_KASAN_REDZONE);
 	arena->nfreepools = arena->npools;
 	arena->freemask = arena->npools == 64 ? ~0ULL :
 			  BIT_ULL(arena->npools) - 1;

@@ -25,6 +25,7 @@
 #include <linux/string.h>
 
 #include "pymm_internal.h"
+#include "pymm_kasan.h"
 
 struct pymm_class pymm_classes[PYMM_NR_CLASSES];
 
@@ -115,7 +116,7 @@ void *pymm_small_alloc(size_t size, gfp_t gfp)
 	block = pool->freeblock;
 	recycled = block;
 	if (likely(block)) {
-		pool->freeblock = *pymm_link(cls, block);
+		pool->freeblock = pymm_kasan_read_link(pymm_link(cls, block));
 		if (static_branch_unlikely(&pymm_debug_key))
 			pymm_debug_check_next(cls, pool);
 	} else {
@@ -132,10 +133,13 @@ void *pymm_small_alloc(size_t size, gfp_t gfp)
 	cls->requested += size;
 	spin_unlock_irqrestore(&cls->lock, flags);
 
+	pymm_kasan_unpoison(block, cls->size, cls->size);
 	if (static_branch_unlikely(&pymm_debug_key))
 		pymm_debug_alloc(cls, block, recycled);
 	if (want_init_on_alloc(gfp))
 		memset(block, 0, cls->size);
+	/* The rounding slack becomes a redzone. */
+	pymm_kasan_unpoison(block, size, cls->size);
 	kmemleak_alloc(block, cls->size, 1, gfp);
 	return block;
 }
@@ -210,11 +214,15 @@ int pymm_small_free(struct pymm_arena *arena, const void *p)
 		return err;
 	}
 	kmemleak_free(p);
-	if (static_branch_unlikely(&pymm_debug_key))
+	if (static_branch_unlikely(&pymm_debug_key)) {
+		pymm_kasan_unpoison(p, cls->size, cls->size);
 		pymm_debug_poison(cls, (void *)p);
-	else if (want_init_on_free())
+	} else if (want_init_on_free()) {
+		pymm_kasan_unpoison(p, cls->size, cls->size);
 		memset((void *)p, 0, cls->size);
-	*pymm_link(cls, p) = pool->freeblock;
+	}
+	pymm_kasan_write_link(pymm_link(cls, p), pool->freeblock);
+	pymm_kasan_poison(p, cls->size, PYMM_KASAN_FREE);
 	pool->freeblock = (void *)p;
 	cls->frees++;
 	if (unlikely(pool->nused-- == cls->capacity)) {
@@ -264,5 +272,7 @@ unsigned int pymm_small_size(struct pymm_arena *arena, const void *p,
 		if (err != PYMM_ERR_CORRUPTION)
 			return 0;
 	}
+	/* Like ksize(): the caller may now use the whole block. */
+	pymm_kasan_unpoison(p, cls->size, cls->size);
 	return cls->size;
 }

@@ -29,6 +29,7 @@
  * pymm_debug_key, so that without debug=1 the fast path pays one patched
  * jump.
  */
+#include <linux/kasan.h>
 #include <linux/poison.h>
 #include <linux/string.h>
 
@@ -78,12 +79,15 @@ static void pymm_frame(struct pymm_class *cls, void *block)
  */
 void pymm_debug_alloc(struct pymm_class *cls, void *block, bool recycled)
 {
+	/* The red zones are KASAN redzones too: only the client is checked. */
+	kasan_disable_current();
 	if (recycled && (memchr_inv(block, POISON_FREE, cls->size) ||
 			 !pymm_tail_ok(cls, block)))
 		pymm_report(PYMM_ERR_CORRUPTION, block, cls - pymm_classes,
 			    "pymm_malloc (written after free)");
 	pymm_frame(cls, block);
 	memset(block, POISON_INUSE, cls->size);
+	kasan_enable_current();
 }
 
 /**
@@ -121,23 +125,27 @@ int pymm_debug_check_free(struct pymm_class *cls, struct pymm_pool *pool,
 {
 	int err = 0;
 
+	kasan_disable_current();
 	if (*pymm_head(block) != PYMM_LIVE) {
 		void *free = pool->freeblock;
 		unsigned int n;
 
+		err = PYMM_ERR_CORRUPTION;
 		for (n = 0; free && n < cls->capacity; n++) {
-			if (free == block)
-				return PYMM_ERR_DOUBLE_FREE;
+			if (free == block) {
+				err = PYMM_ERR_DOUBLE_FREE;
+				break;
+			}
 			if (!pymm_is_block(cls, pool, free))
 				break;
 			free = *(void **)pymm_head(free);
 		}
-		err = PYMM_ERR_CORRUPTION;
 	}
-	if (!pymm_tail_ok(cls, block))
+	if (err != PYMM_ERR_DOUBLE_FREE && !pymm_tail_ok(cls, block))
 		err = PYMM_ERR_CORRUPTION;
-	if (err)
+	if (err == PYMM_ERR_CORRUPTION)
 		pymm_frame(cls, (void *)block);
+	kasan_enable_current();
 	return err;
 }
 
