@@ -32,10 +32,12 @@
  * refcount already reached zero is left to its destroyer.
  *
  * Automatic collection follows CPython: gen0 when tracked allocations minus
- * deallocations exceed its threshold (700), gen1 after 10 gen0
- * collections, gen2 after 10 gen1 collections and only while the objects
- * moved into gen2 since the last full collection exceed a quarter of those
- * that survived it.  It runs in the heap's worker, never where an object is
+ * deallocations exceed its threshold (700), gen1 once 10 gen0 collections
+ * have happened since its last, gen2 once 10 gen1 collections have, and
+ * only while the objects moved into gen2 since the last full collection
+ * exceed a quarter of those that survived it.  (CPython's own test is
+ * count > threshold for every generation, one collection later for gen1
+ * and gen2.)  It runs in the heap's worker, never where an object is
  * allocated.
  */
 #include <linux/export.h>
@@ -145,6 +147,18 @@ static void pymm_move_unreachable(struct pymm_heap *heap,
 	}
 }
 
+/* Objects of @set whose refcount was zero at update_refs. */
+static unsigned long pymm_count_dying(struct list_head *set)
+{
+	unsigned long n = 0;
+	struct pymm_obj *o;
+
+	list_for_each_entry(o, set, gc_link)
+		if (o->state & PYMM_DYING)
+			n++;
+	return n;
+}
+
 /* Steps 1-3 over @set; what stays in @set is reachable. */
 static void pymm_find_unreachable(struct pymm_heap *heap, struct list_head *set,
 				  struct list_head *unreachable)
@@ -235,8 +249,10 @@ static void pymm_delete_garbage(struct pymm_heap *heap,
 	struct pymm_obj *o, *next;
 
 	list_for_each_entry(o, garbage, gc_link) {
-		if (!refcount_inc_not_zero(&o->ref))
-			continue;		/* dying: its destroyer frees it */
+		if (!refcount_inc_not_zero(&o->ref)) {
+			(*collected)++;		/* dying: its destroyer frees it */
+			continue;
+		}
 		o->dead.next = held;
 		held = &o->dead;
 	}
@@ -258,25 +274,34 @@ static void pymm_delete_garbage(struct pymm_heap *heap,
 	}
 }
 
-/* Bookkeeping of CPython's gc_collect_main() after collecting @g. */
-static void pymm_account(struct pymm_heap *heap, int g, unsigned long survivors,
-			 unsigned long collected, unsigned long uncollectable,
-			 u64 pause)
+/*
+ * CPython's gc_collect_main() counts as the collection of @g starts: the
+ * next generation's count goes up, the collected ones start again from
+ * zero, and allocations made during the collection count toward the next.
+ */
+static void pymm_count(struct pymm_heap *heap, int g)
 {
-	struct pymm_gen *gen = &heap->gens[g];
 	int i;
-
-	WRITE_ONCE(gen->collections, gen->collections + 1);
-	WRITE_ONCE(gen->collected, gen->collected + collected);
-	WRITE_ONCE(gen->uncollectable, gen->uncollectable + uncollectable);
-	WRITE_ONCE(gen->last_pause_ns, pause);
-	WRITE_ONCE(gen->total_pause_ns, gen->total_pause_ns + pause);
 
 	if (g + 1 < PYMM_NR_GENS)
 		WRITE_ONCE(heap->gens[g + 1].count, heap->gens[g + 1].count + 1);
 	for (i = 1; i <= g; i++)
 		WRITE_ONCE(heap->gens[i].count, 0);
 	atomic_set(&heap->count0, 0);
+}
+
+/* Statistics, and the long-lived counts, once @g has been collected. */
+static void pymm_account(struct pymm_heap *heap, int g, unsigned long survivors,
+			 unsigned long collected, unsigned long uncollectable,
+			 u64 pause)
+{
+	struct pymm_gen *gen = &heap->gens[g];
+
+	WRITE_ONCE(gen->collections, gen->collections + 1);
+	WRITE_ONCE(gen->collected, gen->collected + collected);
+	WRITE_ONCE(gen->uncollectable, gen->uncollectable + uncollectable);
+	WRITE_ONCE(gen->last_pause_ns, pause);
+	WRITE_ONCE(gen->total_pause_ns, gen->total_pause_ns + pause);
 
 	if (g == PYMM_NR_GENS - 2) {
 		WRITE_ONCE(heap->long_lived_pending,
@@ -305,8 +330,9 @@ long pymm_collect_locked(struct pymm_heap *heap, int g)
 	LIST_HEAD(garbage);
 	u64 start = ktime_get_ns();
 
+	pymm_count(heap, g);
 	mutex_lock(&heap->drain_lock);
-	WRITE_ONCE(heap->drainer, current);
+	pymm_drain_begin(heap);
 	pymm_gc_lock(heap);
 
 	pymm_gather(heap, g, &set);
@@ -316,14 +342,15 @@ long pymm_collect_locked(struct pymm_heap *heap, int g)
 	if (pymm_finalize(heap, &unreachable, &finalized)) {
 		/* Step 6: what a finalizer resurrected survives. */
 		pymm_find_unreachable(heap, &finalized, &garbage);
-		survivors += pymm_settle(heap, &finalized, dest);
+		/* Garbage whose finalizer broke its cycle is dying already. */
+		collected = pymm_count_dying(&finalized);
+		survivors += pymm_settle(heap, &finalized, dest) - collected;
 	} else {
 		list_splice_init(&finalized, &garbage);
 	}
 	pymm_delete_garbage(heap, &garbage, dest, &collected, &uncollectable);
 
-	WRITE_ONCE(heap->drainer, NULL);
-	mutex_unlock(&heap->drain_lock);
+	pymm_drain_end(heap);
 	/* Deaths the collection caused, destroyed before returning. */
 	pymm_heap_drain(heap, true);
 
@@ -372,10 +399,15 @@ static int pymm_auto_generation(struct pymm_heap *heap)
 		struct pymm_gen *gen = &heap->gens[i];
 		unsigned int count = i ? gen->count : atomic_read(&heap->count0);
 
-		if (!gen->threshold || count <= gen->threshold)
+		/* gen0 after more than 700 allocations, gen1 and gen2 after
+		 * 10 collections of the generation below.
+		 */
+		if (!gen->threshold ||
+		    (i ? count < gen->threshold : count <= gen->threshold))
 			continue;
+		/* gen2 only while pending exceeds a quarter of long-lived. */
 		if (i == PYMM_NR_GENS - 1 &&
-		    heap->long_lived_pending < heap->long_lived_total / 4)
+		    4 * heap->long_lived_pending <= heap->long_lived_total)
 			continue;
 		return i;
 	}

@@ -107,13 +107,17 @@ unsigned int pymm_refcount(const void *obj)
 }
 EXPORT_SYMBOL_GPL(pymm_refcount);
 
-/* Can the current context run callbacks and sleep, heap locks aside? */
-static bool pymm_may_destroy_here(struct pymm_heap *heap)
+atomic_t pymm_heaps_busy = ATOMIC_INIT(0);
+
+/*
+ * May the current context run callbacks, sleep and take the heap's locks?
+ * Only if it provably can sleep, and no task holds any heap's lock or runs
+ * any heap's destroy loop: it might be this one.
+ */
+static bool pymm_may_destroy_here(void)
 {
-	if (!IS_ENABLED(CONFIG_PREEMPT_COUNT) || !preemptible() ||
-	    rcu_preempt_depth())
-		return false;
-	return current != READ_ONCE(heap->lock_owner);
+	return IS_ENABLED(CONFIG_PREEMPT_COUNT) && preemptible() &&
+	       !rcu_preempt_depth() && !atomic_read(&pymm_heaps_busy);
 }
 
 /* Free an orphan: its heap is gone, so are its callbacks. */
@@ -142,7 +146,7 @@ static void pymm_obj_dead(struct pymm_obj *o)
 	/* Inside the destroy loop: it will get to this one. */
 	if (current == READ_ONCE(heap->drainer))
 		return;
-	if (pymm_may_destroy_here(heap))
+	if (pymm_may_destroy_here())
 		pymm_heap_drain(heap, false);
 	else
 		queue_work(pymm_wq, &heap->work);
@@ -154,7 +158,7 @@ static void pymm_obj_dead(struct pymm_obj *o)
  *
  * The last reference destroys the object: finalize(), clear(), release(),
  * then its memory is freed.  That happens here if the caller may sleep and
- * holds none of the heap's locks, and in the heap's worker otherwise.
+ * no heap's lock is held, and in the heap's worker otherwise.
  *
  * Context: any context, heap lock held or not, type callbacks included.
  */
@@ -243,7 +247,7 @@ void pymm_heap_drain(struct pymm_heap *heap, bool wait)
 		queue_work(pymm_wq, &heap->work);
 		return;
 	}
-	WRITE_ONCE(heap->drainer, current);
+	pymm_drain_begin(heap);
 	while ((batch = llist_del_all(&heap->dead_list))) {
 		llist_for_each_entry_safe(o, next, batch, dead) {
 			pymm_obj_destroy(o);
@@ -251,8 +255,7 @@ void pymm_heap_drain(struct pymm_heap *heap, bool wait)
 				cond_resched();
 		}
 	}
-	WRITE_ONCE(heap->drainer, NULL);
-	mutex_unlock(&heap->drain_lock);
+	pymm_drain_end(heap);
 	/* A death pushed after the last check but before the unlock. */
 	if (!llist_empty(&heap->dead_list))
 		queue_work(pymm_wq, &heap->work);

@@ -27,9 +27,11 @@
  * Death: the put that drops the last reference pushes the object on the
  * heap's lock-free dead list.  Dead objects are destroyed one after the
  * other by a loop (the trashcan), in the putting task when it may sleep and
- * holds none of the heap's locks, otherwise in the heap's worker; a put that
- * kills an object from inside that loop only pushes it.  So destruction
- * never recurses, and callbacks always run in process context.
+ * no task holds any heap's lock or runs any heap's loop, otherwise in the
+ * heap's worker; a put that kills an object from inside that loop only
+ * pushes it.  So destruction never recurses, callbacks always run in process
+ * context, and no task ever takes one heap's locks inside another's: heaps
+ * may reference each other's objects.
  */
 #ifndef _PYMM_OBJECT_H
 #define _PYMM_OBJECT_H
@@ -168,16 +170,40 @@ static inline void *pymm_body(struct pymm_obj *o)
 
 extern struct workqueue_struct *pymm_wq;
 
+/*
+ * Tasks holding some heap's lock or running some heap's destroy loop.  A
+ * last put destroys inline only when it is zero: pymm cannot tell whether
+ * the putting task is one of them (it has no per-task state), and if it is,
+ * destroying would take a second heap's locks inside the first's.
+ */
+extern atomic_t pymm_heaps_busy;
+
 static inline void pymm_gc_lock(struct pymm_heap *heap)
 {
 	mutex_lock(&heap->lock);
+	atomic_inc(&pymm_heaps_busy);
 	WRITE_ONCE(heap->lock_owner, current);
 }
 
 static inline void pymm_gc_unlock(struct pymm_heap *heap)
 {
 	WRITE_ONCE(heap->lock_owner, NULL);
+	atomic_dec(&pymm_heaps_busy);
 	mutex_unlock(&heap->lock);
+}
+
+/* Become @heap's drainer; deaths of its objects are then only queued. */
+static inline void pymm_drain_begin(struct pymm_heap *heap)
+{
+	atomic_inc(&pymm_heaps_busy);
+	WRITE_ONCE(heap->drainer, current);
+}
+
+static inline void pymm_drain_end(struct pymm_heap *heap)
+{
+	WRITE_ONCE(heap->drainer, NULL);
+	atomic_dec(&pymm_heaps_busy);
+	mutex_unlock(&heap->drain_lock);
 }
 
 /* object.c */
