@@ -330,6 +330,78 @@ static void gc_collector_resurrection_keeps_what_it_reaches(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_read(&c->rel_by_id[2]), 1);
 }
 
+/*
+ * finalize() stores the object in a live object's field, under the heap
+ * lock: on the collector path the cycle survives, on the put path the
+ * object does; neither is finalized again when it finally dies.
+ */
+static void gc_resurrection_into_a_live_object_keeps_it(struct kunit *test)
+{
+	struct gc_ctx *ctx = test->priv;
+	struct gc_counts *c = gc_counts_new(test, 4);
+	struct gc_node *root, *a, *b, *x;
+
+	root = gc_new(test, ctx->heap, &gc_node_type, c, 0);
+	gc_pair(test, ctx->heap, &gc_fin_type, c, &a, &b, 1);
+	a->lock_heap = ctx->heap;
+	a->resurrect_into = root;
+	pymm_put(a);
+	pymm_put(b);
+	KUNIT_EXPECT_EQ(test, pymm_collect(ctx->heap, 0), 0);
+	KUNIT_EXPECT_PTR_EQ(test, root->ref[0], (void *)a);
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->finalized), 2);
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->cleared), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->released), 0);
+	KUNIT_EXPECT_PTR_EQ(test, a->ref[0], (void *)b);
+	KUNIT_EXPECT_PTR_EQ(test, b->ref[0], (void *)a);
+
+	/* Put path: x stores itself in root->ref[0], dropping a. */
+	x = gc_new(test, ctx->heap, &gc_fin_type, c, 3);
+	x->lock_heap = ctx->heap;
+	x->resurrect_into = root;
+	pymm_put(x);
+	KUNIT_EXPECT_PTR_EQ(test, root->ref[0], (void *)x);
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->finalized), 3);
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->released), 0);
+	KUNIT_EXPECT_EQ(test, x->magic, GC_MAGIC);
+
+	/* a and b are garbage again; x dies with root. */
+	KUNIT_EXPECT_EQ(test, pymm_collect(ctx->heap, 2), 2);
+	pymm_put(root);
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->finalized), 3);
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->released), 4);
+}
+
+/*
+ * A finalizer that breaks its own cycle: both die by refcount inside the
+ * collection, before pymm_collect() returns, each finalized and released
+ * once.
+ */
+static void gc_finalizer_breaking_its_cycle_frees_it_once(struct kunit *test)
+{
+	struct gc_ctx *ctx = test->priv;
+	struct gc_counts *c = gc_counts_new(test, 2);
+	struct gc_node *a, *b;
+	long n;
+
+	gc_pair(test, ctx->heap, &gc_fin_type, c, &a, &b, 0);
+	a->lock_heap = ctx->heap;
+	a->clear_in_finalize = true;
+	b->lock_heap = ctx->heap;
+	b->clear_in_finalize = true;
+	pymm_put(a);
+	pymm_put(b);
+	n = pymm_collect(ctx->heap, 0);
+	kunit_info(test, "pymm_collect() returned %ld\n", n);
+	KUNIT_EXPECT_GE(test, n, 0);
+	KUNIT_EXPECT_LE(test, n, 2);
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->fin_by_id[0]), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->fin_by_id[1]), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->rel_by_id[0]), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->rel_by_id[1]), 1);
+	KUNIT_EXPECT_EQ(test, pymm_collect(ctx->heap, 2), 0);
+}
+
 #define GC_MIXED_NODES	300
 
 /*
@@ -810,6 +882,8 @@ static struct kunit_case gc_collect_cases[] = {
 	KUNIT_CASE(gc_finalize_runs_once_on_collector_path),
 	KUNIT_CASE(gc_put_path_resurrection_keeps_object),
 	KUNIT_CASE(gc_collector_resurrection_keeps_what_it_reaches),
+	KUNIT_CASE(gc_resurrection_into_a_live_object_keeps_it),
+	KUNIT_CASE(gc_finalizer_breaking_its_cycle_frees_it_once),
 	KUNIT_CASE(gc_release_runs_once_per_freed_object),
 	KUNIT_CASE(gc_get_on_dead_object_saturates_refcount),
 	KUNIT_CASE(gc_collect_from_callback_or_under_lock_is_edeadlk),

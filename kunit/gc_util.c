@@ -72,9 +72,11 @@ static void gc_node_clear(void *obj)
 
 static void gc_node_finalize(void *obj)
 {
-	struct gc_node *n = obj;
+	void *dropped[GC_NODE_REFS + 1] = { NULL };
+	struct gc_node *n = obj, *into;
 	struct gc_counts *c = n->counts;
 	void **slot;
+	int i;
 
 	if (c) {
 		gc_check_context(c);
@@ -83,7 +85,19 @@ static void gc_node_finalize(void *obj)
 	}
 	if (n->lock_heap) {
 		pymm_lock(n->lock_heap);
+		into = n->resurrect_into;
+		if (into) {
+			n->resurrect_into = NULL;
+			dropped[GC_NODE_REFS] = into->ref[0];
+			into->ref[0] = pymm_get(n);
+		}
+		for (i = 0; n->clear_in_finalize && i < GC_NODE_REFS; i++) {
+			dropped[i] = n->ref[i];
+			n->ref[i] = NULL;
+		}
 		pymm_unlock(n->lock_heap);
+		for (i = 0; i <= GC_NODE_REFS; i++)
+			pymm_put(dropped[i]);
 	}
 	slot = n->resurrect_to;
 	if (slot) {

@@ -72,6 +72,10 @@ struct gc_node {
 	bool get_in_release;
 	/* finalize() and release() take and drop this heap's lock */
 	struct pymm_heap *lock_heap;
+	/* finalize(), under lock_heap's lock: store the node in ->ref[0] */
+	struct gc_node *resurrect_into;
+	/* finalize(), under lock_heap's lock: drop all references */
+	bool clear_in_finalize;
 	/* release() calls pymm_collect() on this heap */
 	struct pymm_heap *collect_heap;
 	/* free for the test */
