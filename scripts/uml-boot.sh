@@ -11,7 +11,7 @@
 #   PYMM_PASS_A_ARGS PYMM_PASS_B_ARGS  core module args per check pass
 #   PYMM_KUNIT_ARGS    args for the KUnit module (both passes)
 #   PYMM_TIMEOUT       seconds before the VM is killed (600)
-#   PYMM_UML_MEM       guest memory (256M)
+#   PYMM_UML_MEM       guest memory (768M: kmemleak costs ~250 bytes a block)
 #   PYMM_VERBOSE=1     stream the console while it runs
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -46,7 +46,7 @@ boot_args() {
 	local out=$1
 	# con=null: no other consoles (no xterms, no ptys); con0 reads nothing
 	# and writes to our stdout; console=tty0 sends the kernel log there too.
-	echo "mem=${PYMM_UML_MEM:-256M}" \
+	echo "mem=${PYMM_UML_MEM:-768M}" \
 		"root=/dev/root rootfstype=hostfs rootflags=/ rw" \
 		"init=$PYMM_ROOT/scripts/uml-init.sh" \
 		"con=null con0=null,fd:1 ssl=null console=tty0" \

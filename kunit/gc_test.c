@@ -1,0 +1,910 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit: refcounted objects and explicit collections (suite gc_collect).
+ *
+ * Every case gets a heap of its own with automatic collection off
+ * (thresholds 0), so that only the collections it asks for run, and ends
+ * with a check that every pymm block it used is back (gc_ctx_exit()).
+ * What is asserted is behaviour seen through the API: what pymm_collect()
+ * returns, which callbacks ran how often and in which task, refcounts, and
+ * which objects are still intact.
+ */
+#include <kunit/test.h>
+#include <linux/delay.h>
+#include <linux/hrtimer.h>
+#include <linux/ktime.h>
+#include <linux/prandom.h>
+#include <linux/refcount.h>
+#include <linux/sched.h>
+#include <linux/string.h>
+
+#include "gc_util.h"
+
+/* Two nodes referencing each other; returns @a, references held on both. */
+static void gc_pair(struct kunit *test, struct pymm_heap *heap,
+		    const struct pymm_type *type, struct gc_counts *c,
+		    struct gc_node **a, struct gc_node **b, u32 id)
+{
+	*a = gc_new(test, heap, type, c, id);
+	*b = gc_new(test, heap, type, c, id + 1);
+	gc_set_ref(heap, *a, 0, *b);
+	gc_set_ref(heap, *b, 0, *a);
+}
+
+static void gc_self_cycle_is_collected(struct kunit *test)
+{
+	struct gc_ctx *ctx = test->priv;
+	struct gc_counts *c = ctx->counts;
+
+	gc_self_cycle(test, ctx->heap, &gc_node_type, c, 0);
+	/* Its own reference keeps it: refcounting alone does not free it. */
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->released), 0);
+	KUNIT_EXPECT_EQ(test, pymm_collect(ctx->heap, 0), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->released), 1);
+	/* clear() may be called more than once. */
+	KUNIT_EXPECT_GE(test, atomic_read(&c->cleared), 1);
+	KUNIT_EXPECT_EQ(test, pymm_collect(ctx->heap, 2), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->released), 1);
+}
+
+static void gc_two_object_cycle_is_collected(struct kunit *test)
+{
+	struct gc_ctx *ctx = test->priv;
+	struct gc_counts *c = ctx->counts;
+	struct gc_node *a, *b;
+
+	gc_pair(test, ctx->heap, &gc_node_type, c, &a, &b, 0);
+	pymm_put(a);
+	pymm_put(b);
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->released), 0);
+	KUNIT_EXPECT_EQ(test, pymm_collect(ctx->heap, 0), 2);
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->released), 2);
+}
+
+/*
+ * Rings of 3, 4 and 5 nodes referencing each other in a cycle of cycles,
+ * and a ring of 6 hanging off the last: 18 nodes, all garbage.
+ */
+static void gc_cycles_linked_to_cycles_are_collected(struct kunit *test)
+{
+	static const unsigned int sizes[] = { 3, 4, 5, 6 };
+	struct gc_ctx *ctx = test->priv;
+	struct gc_counts *c = gc_counts_new(test, 18);
+	struct gc_node *ring[4];
+	unsigned int i, id = 0;
+
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		gc_ring(test, ctx->heap, &gc_node_type, c, sizes[i], id,
+			&ring[i]);
+		id += sizes[i];
+	}
+	gc_set_ref(ctx->heap, ring[0], 1, ring[1]);
+	gc_set_ref(ctx->heap, ring[1], 1, ring[2]);
+	gc_set_ref(ctx->heap, ring[2], 1, ring[0]);
+	gc_set_ref(ctx->heap, ring[2], 2, ring[3]);
+	for (i = 0; i < ARRAY_SIZE(ring); i++)
+		pymm_put(ring[i]);
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->released), 0);
+	KUNIT_EXPECT_EQ(test, pymm_collect(ctx->heap, 0), 18);
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->released), 18);
+	for (i = 0; i < 18; i++)
+		KUNIT_EXPECT_EQ_MSG(test, atomic_read(&c->rel_by_id[i]), 1,
+				    "node %u", i);
+}
+
+static void gc_externally_held_cycle_survives_until_last_put(struct kunit *test)
+{
+	struct gc_ctx *ctx = test->priv;
+	struct gc_counts *c = ctx->counts;
+	struct gc_node *a, *b;
+	int g;
+
+	gc_pair(test, ctx->heap, &gc_node_type, c, &a, &b, 0);
+	pymm_put(b);
+	/* a is held by the test, b through a: neither is garbage. */
+	for (g = 0; g < 3; g++)
+		KUNIT_EXPECT_EQ(test, pymm_collect(ctx->heap, g), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->released), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->cleared), 0);
+	KUNIT_EXPECT_EQ(test, a->magic, GC_MAGIC);
+	KUNIT_EXPECT_EQ(test, b->magic, GC_MAGIC);
+	KUNIT_EXPECT_PTR_EQ(test, a->ref[0], (void *)b);
+	KUNIT_EXPECT_PTR_EQ(test, b->ref[0], (void *)a);
+	KUNIT_EXPECT_EQ(test, pymm_refcount(a), 2);
+	KUNIT_EXPECT_EQ(test, pymm_refcount(b), 1);
+
+	pymm_put(a);
+	/* Now only the cycle holds them; they are in gen2 after the above. */
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->released), 0);
+	KUNIT_EXPECT_EQ(test, pymm_collect(ctx->heap, 2), 2);
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->released), 2);
+}
+
+static void gc_survivors_are_promoted_one_generation(struct kunit *test)
+{
+	struct gc_ctx *ctx = test->priv;
+	struct gc_node *x;
+	struct gc_stats st;
+
+	x = gc_new(test, ctx->heap, &gc_node_type, ctx->counts, 0);
+	gc_read_stats(test, ctx->name, &st);
+	KUNIT_EXPECT_EQ(test, st.gen[0].objects, 1);
+
+	KUNIT_EXPECT_EQ(test, pymm_collect(ctx->heap, 0), 0);
+	gc_read_stats(test, ctx->name, &st);
+	KUNIT_EXPECT_EQ(test, st.gen[0].objects, 0);
+	KUNIT_EXPECT_EQ(test, st.gen[1].objects, 1);
+
+	KUNIT_EXPECT_EQ(test, pymm_collect(ctx->heap, 1), 0);
+	gc_read_stats(test, ctx->name, &st);
+	KUNIT_EXPECT_EQ(test, st.gen[1].objects, 0);
+	KUNIT_EXPECT_EQ(test, st.gen[2].objects, 1);
+
+	/* The oldest generation keeps its survivors. */
+	KUNIT_EXPECT_EQ(test, pymm_collect(ctx->heap, 2), 0);
+	gc_read_stats(test, ctx->name, &st);
+	KUNIT_EXPECT_EQ(test, st.gen[2].objects, 1);
+	KUNIT_EXPECT_EQ(test, st.gen[0].objects + st.gen[1].objects, 0);
+	pymm_put(x);
+}
+
+/* A young collection does not look at older generations. */
+static void gc_young_collection_leaves_older_garbage(struct kunit *test)
+{
+	struct gc_ctx *ctx = test->priv;
+	struct gc_counts *c = ctx->counts;
+	struct gc_node *a, *b;
+
+	gc_pair(test, ctx->heap, &gc_node_type, c, &a, &b, 0);
+	pymm_put(b);
+	KUNIT_EXPECT_EQ(test, pymm_collect(ctx->heap, 0), 0);	/* to gen1 */
+	pymm_put(a);
+	KUNIT_EXPECT_EQ(test, pymm_collect(ctx->heap, 0), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->released), 0);
+	KUNIT_EXPECT_EQ(test, pymm_collect(ctx->heap, 1), 2);
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->released), 2);
+}
+
+static void gc_freeze_hides_garbage_until_unfreeze(struct kunit *test)
+{
+	struct gc_ctx *ctx = test->priv;
+	struct gc_counts *c = ctx->counts;
+	struct gc_stats st;
+	struct gc_node *x;
+	int i;
+
+	for (i = 0; i < 10; i++)
+		gc_self_cycle(test, ctx->heap, &gc_node_type, c, i);
+	x = gc_new(test, ctx->heap, &gc_node_type, c, 10);
+	pymm_freeze(ctx->heap);
+	gc_read_stats(test, ctx->name, &st);
+	KUNIT_EXPECT_EQ(test, st.permanent, 11);
+	KUNIT_EXPECT_EQ(test, st.gen[0].objects, 0);
+
+	for (i = 0; i < 3; i++)
+		KUNIT_EXPECT_EQ(test, pymm_collect(ctx->heap, i), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->released), 0);
+
+	/* New objects are not frozen. */
+	gc_self_cycle(test, ctx->heap, &gc_node_type, c, 11);
+	KUNIT_EXPECT_EQ(test, pymm_collect(ctx->heap, 0), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->released), 1);
+
+	pymm_unfreeze(ctx->heap);
+	gc_read_stats(test, ctx->name, &st);
+	KUNIT_EXPECT_EQ(test, st.permanent, 0);
+	KUNIT_EXPECT_EQ(test, st.gen[2].objects, 11);
+	/* Unfrozen objects are in the oldest generation. */
+	KUNIT_EXPECT_EQ(test, pymm_collect(ctx->heap, 1), 0);
+	KUNIT_EXPECT_EQ(test, pymm_collect(ctx->heap, 2), 10);
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->released), 11);
+	KUNIT_EXPECT_EQ(test, x->magic, GC_MAGIC);
+	pymm_put(x);
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->released), 12);
+}
+
+static void gc_finalize_runs_once_on_put_path(struct kunit *test)
+{
+	struct gc_ctx *ctx = test->priv;
+	struct gc_counts *c = gc_counts_new(test, 2);
+	struct gc_node *x, *y;
+
+	x = gc_new(test, ctx->heap, &gc_fin_type, c, 0);
+	y = gc_new(test, ctx->heap, &gc_fin_type, c, 1);
+	gc_set_ref(ctx->heap, x, 0, y);
+	pymm_put(y);
+	pymm_put(x);
+	/* x died at once (this task may sleep), and took y with it. */
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->fin_by_id[0]), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->fin_by_id[1]), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->rel_by_id[0]), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->rel_by_id[1]), 1);
+	KUNIT_EXPECT_PTR_EQ(test, c->release_task, current);
+	KUNIT_EXPECT_EQ(test, c->release_refcount, 0);
+	KUNIT_EXPECT_EQ(test, pymm_collect(ctx->heap, 2), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->finalized), 2);
+}
+
+static void gc_finalize_runs_once_on_collector_path(struct kunit *test)
+{
+	struct gc_ctx *ctx = test->priv;
+	struct gc_counts *c = gc_counts_new(test, 5);
+	struct gc_node *first;
+	int i;
+
+	gc_ring(test, ctx->heap, &gc_fin_type, c, 5, 0, &first);
+	pymm_put(first);
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->finalized), 0);
+	KUNIT_EXPECT_EQ(test, pymm_collect(ctx->heap, 0), 5);
+	KUNIT_EXPECT_EQ(test, pymm_collect(ctx->heap, 2), 0);
+	for (i = 0; i < 5; i++) {
+		KUNIT_EXPECT_EQ_MSG(test, atomic_read(&c->fin_by_id[i]), 1,
+				    "node %d", i);
+		KUNIT_EXPECT_EQ_MSG(test, atomic_read(&c->rel_by_id[i]), 1,
+				    "node %d", i);
+	}
+}
+
+/*
+ * finalize() stores a new reference: the object lives on, with what it
+ * references; the next last put frees it without finalizing it again.
+ */
+static void gc_put_path_resurrection_keeps_object(struct kunit *test)
+{
+	struct gc_ctx *ctx = test->priv;
+	struct gc_counts *c = gc_counts_new(test, 2);
+	struct gc_node *x, *y;
+	void *grave = NULL;
+
+	x = gc_new(test, ctx->heap, &gc_fin_type, c, 0);
+	y = gc_new(test, ctx->heap, &gc_node_type, c, 1);
+	gc_set_ref(ctx->heap, x, 0, y);
+	pymm_put(y);
+	x->resurrect_to = &grave;
+	pymm_put(x);
+
+	KUNIT_ASSERT_PTR_EQ(test, grave, (void *)x);
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->finalized), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->cleared), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->released), 0);
+	KUNIT_EXPECT_EQ(test, pymm_refcount(x), 1);
+	KUNIT_EXPECT_EQ(test, x->magic, GC_MAGIC);
+	KUNIT_EXPECT_PTR_EQ(test, x->ref[0], (void *)y);
+	KUNIT_EXPECT_EQ(test, y->magic, GC_MAGIC);
+	KUNIT_EXPECT_EQ(test, pymm_refcount(y), 1);
+	/* Still tracked and alive for the collector too. */
+	KUNIT_EXPECT_EQ(test, pymm_collect(ctx->heap, 2), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->released), 0);
+
+	pymm_put(grave);
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->finalized), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->rel_by_id[0]), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->rel_by_id[1]), 1);
+}
+
+/*
+ * A cycle whose finalizer resurrects one member: nothing of it, nor what
+ * it reaches, is cleared or freed; finalizers do not run a second time.
+ */
+static void gc_collector_resurrection_keeps_what_it_reaches(struct kunit *test)
+{
+	struct gc_ctx *ctx = test->priv;
+	struct gc_counts *c = gc_counts_new(test, 3);
+	struct gc_node *a, *b, *tail;
+	struct gc_stats st;
+	void *grave = NULL;
+
+	gc_pair(test, ctx->heap, &gc_fin_type, c, &a, &b, 0);
+	tail = gc_new(test, ctx->heap, &gc_node_type, c, 2);
+	gc_set_ref(ctx->heap, b, 1, tail);
+	pymm_put(tail);
+	a->resurrect_to = &grave;
+	pymm_put(a);
+	pymm_put(b);
+
+	KUNIT_EXPECT_EQ(test, pymm_collect(ctx->heap, 0), 0);
+	KUNIT_ASSERT_PTR_EQ(test, grave, (void *)a);
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->fin_by_id[0]), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->fin_by_id[1]), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->cleared), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->released), 0);
+	KUNIT_EXPECT_PTR_EQ(test, a->ref[0], (void *)b);
+	KUNIT_EXPECT_PTR_EQ(test, b->ref[0], (void *)a);
+	KUNIT_EXPECT_PTR_EQ(test, b->ref[1], (void *)tail);
+	KUNIT_EXPECT_EQ(test, tail->magic, GC_MAGIC);
+	/* The survivors were promoted like any other. */
+	gc_read_stats(test, ctx->name, &st);
+	KUNIT_EXPECT_EQ(test, st.gen[1].objects, 3);
+
+	/* Still held by grave: no second finalization. */
+	KUNIT_EXPECT_EQ(test, pymm_collect(ctx->heap, 2), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->finalized), 2);
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->released), 0);
+
+	pymm_put(grave);
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->released), 0);
+	KUNIT_EXPECT_EQ(test, pymm_collect(ctx->heap, 2), 3);
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->finalized), 2);
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->rel_by_id[0]), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->rel_by_id[1]), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->rel_by_id[2]), 1);
+}
+
+/*
+ * finalize() stores the object in a live object's field, under the heap
+ * lock: on the collector path the cycle survives, on the put path the
+ * object does; neither is finalized again when it finally dies.
+ */
+static void gc_resurrection_into_a_live_object_keeps_it(struct kunit *test)
+{
+	struct gc_ctx *ctx = test->priv;
+	struct gc_counts *c = gc_counts_new(test, 4);
+	struct gc_node *root, *a, *b, *x;
+
+	root = gc_new(test, ctx->heap, &gc_node_type, c, 0);
+	gc_pair(test, ctx->heap, &gc_fin_type, c, &a, &b, 1);
+	a->lock_heap = ctx->heap;
+	a->resurrect_into = root;
+	pymm_put(a);
+	pymm_put(b);
+	KUNIT_EXPECT_EQ(test, pymm_collect(ctx->heap, 0), 0);
+	KUNIT_EXPECT_PTR_EQ(test, root->ref[0], (void *)a);
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->finalized), 2);
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->cleared), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->released), 0);
+	KUNIT_EXPECT_PTR_EQ(test, a->ref[0], (void *)b);
+	KUNIT_EXPECT_PTR_EQ(test, b->ref[0], (void *)a);
+
+	/* Put path: x stores itself in root->ref[0], dropping a. */
+	x = gc_new(test, ctx->heap, &gc_fin_type, c, 3);
+	x->lock_heap = ctx->heap;
+	x->resurrect_into = root;
+	pymm_put(x);
+	KUNIT_EXPECT_PTR_EQ(test, root->ref[0], (void *)x);
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->finalized), 3);
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->released), 0);
+	KUNIT_EXPECT_EQ(test, x->magic, GC_MAGIC);
+
+	/* a and b are garbage again; x dies with root. */
+	KUNIT_EXPECT_EQ(test, pymm_collect(ctx->heap, 2), 2);
+	pymm_put(root);
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->finalized), 3);
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->released), 4);
+}
+
+/*
+ * A finalizer that breaks its own cycle: both die by refcount inside the
+ * collection, before pymm_collect() returns, each finalized and released
+ * once.
+ */
+static void gc_finalizer_breaking_its_cycle_frees_it_once(struct kunit *test)
+{
+	struct gc_ctx *ctx = test->priv;
+	struct gc_counts *c = gc_counts_new(test, 2);
+	struct gc_node *a, *b;
+	long n;
+
+	gc_pair(test, ctx->heap, &gc_fin_type, c, &a, &b, 0);
+	a->lock_heap = ctx->heap;
+	a->clear_in_finalize = true;
+	b->lock_heap = ctx->heap;
+	b->clear_in_finalize = true;
+	pymm_put(a);
+	pymm_put(b);
+	n = pymm_collect(ctx->heap, 0);
+	kunit_info(test, "pymm_collect() returned %ld\n", n);
+	KUNIT_EXPECT_GE(test, n, 0);
+	KUNIT_EXPECT_LE(test, n, 2);
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->fin_by_id[0]), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->fin_by_id[1]), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->rel_by_id[0]), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->rel_by_id[1]), 1);
+	KUNIT_EXPECT_EQ(test, pymm_collect(ctx->heap, 2), 0);
+}
+
+#define GC_MIXED_NODES	300
+
+/*
+ * A random graph of nodes with and without finalizers: trees, shared
+ * nodes, cycles.  Each node is released exactly once, finalizers run
+ * exactly once, whether the node died by refcount or by collection.
+ */
+static void gc_release_runs_once_per_freed_object(struct kunit *test)
+{
+	struct gc_ctx *ctx = test->priv;
+	struct gc_counts *c = gc_counts_new(test, GC_MIXED_NODES);
+	struct gc_node **nodes;
+	struct rnd_state rnd;
+	int i, j, by_refcount;
+	long collected;
+
+	nodes = kunit_kcalloc(test, GC_MIXED_NODES, sizeof(*nodes), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, nodes);
+	prandom_seed_state(&rnd, 1234);
+	for (i = 0; i < GC_MIXED_NODES; i++)
+		nodes[i] = gc_new(test, ctx->heap, i % 3 ? &gc_node_type :
+				  &gc_fin_type, c, i);
+	for (i = 0; i < GC_MIXED_NODES; i++) {
+		int nrefs = prandom_u32_state(&rnd) % (GC_NODE_REFS + 1);
+
+		for (j = 0; j < nrefs; j++) {
+			/* Mostly forward edges (trees), some back (cycles). */
+			u32 r = prandom_u32_state(&rnd);
+			int to = r % 8 ? i + 1 + r % 16 : (int)(r % GC_MIXED_NODES);
+
+			if (to < GC_MIXED_NODES)
+				gc_set_ref(ctx->heap, nodes[i], j, nodes[to]);
+		}
+	}
+	for (i = 0; i < GC_MIXED_NODES; i++)
+		pymm_put(nodes[i]);
+	by_refcount = atomic_read(&c->released);
+	collected = pymm_collect(ctx->heap, 0);
+	kunit_info(test, "%d freed by refcount, %ld by the collector\n",
+		   by_refcount, collected);
+	KUNIT_EXPECT_GT(test, by_refcount, 0);
+	KUNIT_EXPECT_GT(test, collected, 0);
+	KUNIT_EXPECT_EQ(test, by_refcount + collected, GC_MIXED_NODES);
+	KUNIT_EXPECT_EQ(test, pymm_collect(ctx->heap, 2), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->released), GC_MIXED_NODES);
+	for (i = 0; i < GC_MIXED_NODES; i++) {
+		KUNIT_EXPECT_EQ_MSG(test, atomic_read(&c->rel_by_id[i]), 1,
+				    "node %d", i);
+		KUNIT_EXPECT_EQ_MSG(test, atomic_read(&c->fin_by_id[i]),
+				    i % 3 ? 0 : 1, "node %d", i);
+	}
+}
+
+/*
+ * pymm_get() on an object whose refcount is 0 (inside its release()):
+ * refcount_t reports "addition on 0; use-after-free" (a WARN_ONCE, so only
+ * the first time after boot) and saturates; pymm frees the object anyway.
+ */
+static void gc_get_on_dead_object_saturates_refcount(struct kunit *test)
+{
+	struct gc_ctx *ctx = test->priv;
+	struct gc_counts *c = ctx->counts;
+	struct gc_node *x;
+
+	x = gc_new(test, ctx->heap, &gc_node_type, c, 0);
+	x->get_in_release = true;
+	pymm_put(x);
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->released), 1);
+	KUNIT_EXPECT_EQ(test, c->release_refcount, 0);
+	KUNIT_EXPECT_EQ(test, c->refcount_after_get,
+			(unsigned int)REFCOUNT_SATURATED);
+	/* gc_ctx_exit() checks that its block was freed all the same. */
+}
+
+static void gc_collect_from_callback_or_under_lock_is_edeadlk(struct kunit *test)
+{
+	struct gc_ctx *ctx = test->priv;
+	struct gc_counts *c = ctx->counts;
+	struct gc_node *x;
+	long ret;
+
+	x = gc_new(test, ctx->heap, &gc_node_type, c, 0);
+	x->collect_heap = ctx->heap;
+	c->collect_ret = 1;
+	pymm_put(x);
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->released), 1);
+	KUNIT_EXPECT_EQ(test, c->collect_ret, -EDEADLK);
+
+	kunit_info(test, "%s: pymm_collect() under pymm_lock()\n",
+		   GC_EXPECT_WARN_BEGIN);
+	pymm_lock(ctx->heap);
+	ret = pymm_collect(ctx->heap, 0);
+	pymm_unlock(ctx->heap);
+	kunit_info(test, "%s\n", GC_EXPECT_WARN_END);
+	KUNIT_EXPECT_EQ(test, ret, -EDEADLK);
+}
+
+static void gc_collect_rejects_bad_generation(struct kunit *test)
+{
+	static const int bad[] = { -1, 3, 4, INT_MAX, INT_MIN };
+	struct gc_ctx *ctx = test->priv;
+	struct gc_stats st;
+	int i;
+
+	gc_self_cycle(test, ctx->heap, &gc_node_type, ctx->counts, 0);
+	for (i = 0; i < ARRAY_SIZE(bad); i++)
+		KUNIT_EXPECT_EQ_MSG(test, pymm_collect(ctx->heap, bad[i]),
+				    -EINVAL, "generation %d", bad[i]);
+	gc_read_stats(test, ctx->name, &st);
+	for (i = 0; i < 3; i++)
+		KUNIT_EXPECT_EQ(test, st.gen[i].collections, 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->counts->released), 0);
+	KUNIT_EXPECT_EQ(test, pymm_collect(ctx->heap, 2), 1);
+}
+
+static void gc_heap_create_rejects_bad_and_taken_names(struct kunit *test)
+{
+	struct gc_ctx *ctx = test->priv;
+	char name[40];
+	struct pymm_heap *h;
+
+	KUNIT_EXPECT_PTR_EQ(test, pymm_heap_create(ctx->name),
+			    ERR_PTR(-EEXIST));
+	KUNIT_EXPECT_PTR_EQ(test, pymm_heap_create(NULL), ERR_PTR(-EINVAL));
+	KUNIT_EXPECT_PTR_EQ(test, pymm_heap_create(""), ERR_PTR(-EINVAL));
+	KUNIT_EXPECT_PTR_EQ(test, pymm_heap_create("a/b"), ERR_PTR(-EINVAL));
+	/* At most 31 characters. */
+	memset(name, 'x', 32);
+	name[32] = '\0';
+	KUNIT_EXPECT_PTR_EQ(test, pymm_heap_create(name), ERR_PTR(-EINVAL));
+	snprintf(name, 32, "%s-%s", ctx->name, "abcdefghijklmnopqrstuvwxyz");
+	KUNIT_ASSERT_EQ(test, strlen(name), 31);
+	h = pymm_heap_create(name);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, h);
+	pymm_heap_destroy(h);
+	/* A destroyed heap's name is free again. */
+	h = pymm_heap_create(name);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, h);
+	pymm_heap_destroy(h);
+	/* The rejected attempts did not disturb the heap of that name. */
+	gc_self_cycle(test, ctx->heap, &gc_node_type, ctx->counts, 0);
+	KUNIT_EXPECT_EQ(test, pymm_collect(ctx->heap, 0), 1);
+}
+
+static void gc_obj_new_is_zeroed_and_holds_one_reference(struct kunit *test)
+{
+	struct gc_ctx *ctx = test->priv;
+	struct gc_counts *c = ctx->counts;
+	struct gc_stats st;
+	struct gc_big *big;
+	struct gc_node *n;
+	int i;
+
+	/* Dirty blocks, then take them again: the free lists are LIFO. */
+	for (i = 0; i < 8; i++) {
+		n = pymm_obj_new(ctx->heap, &gc_node_type, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, n);
+		KUNIT_EXPECT_NULL(test, memchr_inv(n, 0, sizeof(*n)));
+		KUNIT_EXPECT_EQ(test, pymm_refcount(n), 1);
+		gc_read_stats(test, ctx->name, &st);
+		KUNIT_EXPECT_EQ(test, st.gen[0].objects, 1);
+		memset(n, 0xa5, sizeof(*n));
+		n->counts = c;
+		n->magic = GC_MAGIC;
+		memset(n->ref, 0, sizeof(n->ref));
+		n->resurrect_to = NULL;
+		n->lock_heap = NULL;
+		n->collect_heap = NULL;
+		n->stubborn = false;
+		n->get_in_release = false;
+		pymm_put(n);
+	}
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->released), 8);
+	for (i = 0; i < 4; i++) {
+		big = pymm_obj_new(ctx->heap, &gc_big_type, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, big);
+		KUNIT_EXPECT_NULL(test, memchr_inv(big, 0, sizeof(*big)));
+		KUNIT_EXPECT_EQ(test, pymm_refcount(big), 1);
+		memset(big->payload, 0x5a, sizeof(big->payload));
+		big->node.magic = GC_MAGIC;
+		big->node.counts = c;
+		pymm_put(big);
+	}
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->released), 12);
+}
+
+static void gc_obj_new_rejects_incomplete_type(struct kunit *test)
+{
+	static const struct pymm_type no_clear = {
+		.name = "gc_no_clear",
+		.size = 16,
+	};
+	struct gc_ctx *ctx = test->priv;
+	void *p;
+
+	kunit_info(test, "%s: pymm_obj_new() with a bad type\n",
+		   GC_EXPECT_WARN_BEGIN);
+	p = pymm_obj_new(ctx->heap, &no_clear, GFP_KERNEL);
+	kunit_info(test, "%s\n", GC_EXPECT_WARN_END);
+	KUNIT_EXPECT_NULL(test, p);
+	pymm_put(p);	/* NULL: a no-op */
+}
+
+/* The last put under the heap's lock only queues the object. */
+static void gc_last_put_under_heap_lock_is_deferred(struct kunit *test)
+{
+	struct gc_ctx *ctx = test->priv;
+	struct gc_counts *c = ctx->counts;
+	struct gc_node *x;
+
+	x = gc_new(test, ctx->heap, &gc_fin_type, c, 0);
+	/* Its callbacks take the heap lock: they must not run here. */
+	x->lock_heap = ctx->heap;
+	pymm_lock(ctx->heap);
+	pymm_put(x);
+	msleep(30);
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->finalized), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->released), 0);
+	pymm_unlock(ctx->heap);
+	KUNIT_EXPECT_TRUE(test, gc_wait_atomic(&c->released, 1, 5000));
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->finalized), 1);
+	KUNIT_EXPECT_PTR_NE(test, c->release_task, current);
+}
+
+/* finalize() and release() may take the heap lock, on both paths. */
+static void gc_callbacks_may_take_the_heap_lock(struct kunit *test)
+{
+	struct gc_ctx *ctx = test->priv;
+	struct gc_counts *c = ctx->counts;
+	struct gc_node *a, *b, *x;
+
+	gc_pair(test, ctx->heap, &gc_fin_type, c, &a, &b, 0);
+	a->lock_heap = ctx->heap;
+	b->lock_heap = ctx->heap;
+	pymm_put(a);
+	pymm_put(b);
+	KUNIT_EXPECT_EQ(test, pymm_collect(ctx->heap, 0), 2);
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->finalized), 2);
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->released), 2);
+
+	x = gc_new(test, ctx->heap, &gc_fin_type, c, 2);
+	x->lock_heap = ctx->heap;
+	pymm_put(x);
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->finalized), 3);
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->released), 3);
+	KUNIT_EXPECT_PTR_EQ(test, c->release_task, current);
+}
+
+/* Objects of a hardirq timer: allocated GFP_ATOMIC, got and put there. */
+struct gc_irq {
+	struct hrtimer timer;
+	struct pymm_heap *heap;
+	struct gc_counts *counts;
+	struct gc_node *given;		/* a reference for the timer to drop */
+	struct gc_node *made[8];
+	int nmade;
+	bool hardirq;
+	struct completion done;
+};
+
+static enum hrtimer_restart gc_irq_fn(struct hrtimer *t)
+{
+	struct gc_irq *irq = container_of(t, struct gc_irq, timer);
+	struct gc_node *n;
+	int i;
+
+	irq->hardirq = in_hardirq();
+	for (i = 0; i < ARRAY_SIZE(irq->made); i++) {
+		n = pymm_obj_new(irq->heap, &gc_fin_type, GFP_ATOMIC);
+		if (!n)
+			break;
+		n->magic = GC_MAGIC;
+		n->id = i;
+		n->counts = irq->counts;
+		pymm_put(pymm_get(n));
+		irq->made[i] = n;
+	}
+	irq->nmade = i;
+	/* Two die here, in hardirq: destroyed later, in process context. */
+	pymm_put(irq->made[0]);
+	irq->made[0] = NULL;
+	pymm_put(irq->given);
+	irq->given = NULL;
+	complete(&irq->done);
+	return HRTIMER_NORESTART;
+}
+
+static void gc_objects_from_hardirq_context_work(struct kunit *test)
+{
+	struct gc_ctx *ctx = test->priv;
+	struct gc_counts *c = ctx->counts;
+	struct gc_irq *irq;
+	int i;
+
+	irq = kunit_kzalloc(test, sizeof(*irq), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, irq);
+	irq->heap = ctx->heap;
+	irq->counts = c;
+	irq->given = gc_new(test, ctx->heap, &gc_fin_type, c, 100);
+	init_completion(&irq->done);
+	hrtimer_init(&irq->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
+	irq->timer.function = gc_irq_fn;
+	hrtimer_start(&irq->timer, ms_to_ktime(1), HRTIMER_MODE_REL_HARD);
+	KUNIT_ASSERT_TRUE(test, wait_for_completion_timeout(&irq->done, 5 * HZ));
+	hrtimer_cancel(&irq->timer);
+
+	KUNIT_EXPECT_TRUE(test, irq->hardirq);
+	KUNIT_ASSERT_EQ(test, irq->nmade, ARRAY_SIZE(irq->made));
+	KUNIT_EXPECT_TRUE(test, gc_wait_atomic(&c->released, 2, 5000));
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->finalized), 2);
+	KUNIT_EXPECT_PTR_NE(test, c->release_task, current);
+
+	/* The others are ordinary objects: a cycle of them is collected. */
+	for (i = 1; i < ARRAY_SIZE(irq->made); i++) {
+		KUNIT_EXPECT_EQ(test, irq->made[i]->magic, GC_MAGIC);
+		KUNIT_EXPECT_EQ(test, pymm_refcount(irq->made[i]), 1);
+	}
+	for (i = 1; i < ARRAY_SIZE(irq->made); i++)
+		gc_set_ref(ctx->heap, irq->made[i], 0,
+			   irq->made[i % (ARRAY_SIZE(irq->made) - 1) + 1]);
+	for (i = 1; i < ARRAY_SIZE(irq->made); i++)
+		pymm_put(irq->made[i]);
+	KUNIT_EXPECT_EQ(test, pymm_collect(ctx->heap, 0),
+			ARRAY_SIZE(irq->made) - 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->released),
+			ARRAY_SIZE(irq->made) + 1);
+}
+
+/*
+ * References between two heaps count as external on both sides: a cycle
+ * through both heaps is never freed by either heap's collector, and the
+ * garbage of one heap that references the other frees only what it should.
+ * Every death of a heap-B object here happens with heap A's lock held or
+ * none (the other order is gc_cross_heap's business).
+ */
+static void gc_cross_heap_references_are_external(struct kunit *test)
+{
+	struct gc_ctx *ctx = test->priv;
+	struct gc_counts *c = gc_counts_new(test, 6);
+	struct pymm_heap *hb;
+	struct gc_node *a0, *a1, *a2, *b0, *b1, *b2;
+	char name[32];
+	int g;
+
+	hb = gc_heap_new(test, name, sizeof(name));
+	pymm_set_threshold(hb, 0, 0, 0);
+
+	/* a0 <-> b0 across the heaps; the test keeps a0. */
+	a0 = gc_new(test, ctx->heap, &gc_node_type, c, 0);
+	b0 = gc_new(test, hb, &gc_node_type, c, 3);
+	gc_set_ref(ctx->heap, a0, 0, b0);
+	gc_set_ref(hb, b0, 0, a0);
+	/* a1 <-> a2, garbage in heap A, a1 referencing b1 in heap B. */
+	gc_pair(test, ctx->heap, &gc_node_type, c, &a1, &a2, 1);
+	b1 = gc_new(test, hb, &gc_node_type, c, 4);
+	gc_set_ref(ctx->heap, a1, 1, b1);
+	/* b2 in heap B holds a member of that cycle, a2. */
+	b2 = gc_new(test, hb, &gc_node_type, c, 5);
+	gc_set_ref(hb, b2, 0, a2);
+	pymm_put(b0);
+	pymm_put(a1);
+	pymm_put(a2);
+	pymm_put(b1);
+	/* a0 and b0 are held only by each other now. */
+	pymm_put(a0);
+
+	for (g = 0; g < 3; g++) {
+		KUNIT_EXPECT_EQ(test, pymm_collect(ctx->heap, g), 0);
+		KUNIT_EXPECT_EQ(test, pymm_collect(hb, g), 0);
+	}
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->released), 0);
+	KUNIT_EXPECT_EQ(test, a0->magic + b0->magic + b1->magic, 3 * GC_MAGIC);
+
+	/* Drop b2: the a1-a2 cycle is garbage of heap A, b1 dies with it. */
+	pymm_put(b2);
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->rel_by_id[5]), 1);
+	KUNIT_EXPECT_EQ(test, pymm_collect(hb, 2), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->released), 1);
+	KUNIT_EXPECT_EQ(test, pymm_collect(ctx->heap, 2), 2);
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->rel_by_id[1]), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->rel_by_id[2]), 1);
+	KUNIT_EXPECT_TRUE(test, gc_wait_atomic(&c->rel_by_id[4], 1, 5000));
+	/* The cross-heap cycle a0 <-> b0 is still intact. */
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->rel_by_id[0]), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->rel_by_id[3]), 0);
+	KUNIT_EXPECT_PTR_EQ(test, a0->ref[0], (void *)b0);
+	KUNIT_EXPECT_PTR_EQ(test, b0->ref[0], (void *)a0);
+
+	/* Take a0 back, cut b0 -> a0: then a0's last put frees both. */
+	pymm_lock(hb);
+	pymm_get(b0->ref[0]);
+	pymm_unlock(hb);
+	gc_set_ref(hb, b0, 0, NULL);
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->released), 4);
+	pymm_put(a0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->released), 6);
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->rel_by_id[0]), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->rel_by_id[3]), 1);
+	pymm_heap_destroy(hb);
+}
+
+static void gc_heap_destroy_collects_garbage(struct kunit *test)
+{
+	struct gc_counts *c = gc_counts_new(test, 0);
+	struct gc_node *first, *x;
+	struct pymm_heap *h;
+	char name[32];
+	int i;
+
+	h = gc_heap_new(test, name, sizeof(name));
+	pymm_set_threshold(h, 0, 0, 0);
+	for (i = 0; i < 10; i++)
+		gc_self_cycle(test, h, &gc_node_type, c, i);
+	gc_ring(test, h, &gc_fin_type, c, 20, 10, &first);
+	pymm_put(first);
+	x = gc_new(test, h, &gc_node_type, c, 30);
+	gc_set_ref(h, x, 0, x);
+	pymm_put(x);
+	/* Frozen garbage too: destroy unfreezes. */
+	pymm_freeze(h);
+	gc_self_cycle(test, h, &gc_node_type, c, 31);
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->released), 0);
+	pymm_heap_destroy(h);
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->released), 32);
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->finalized), 20);
+}
+
+/*
+ * Objects still referenced when their heap is destroyed stay valid; their
+ * last put frees their memory without calling any callback.
+ */
+static void gc_heap_destroy_keeps_referenced_objects_as_orphans(struct kunit *test)
+{
+	struct gc_counts *c = gc_counts_new(test, 0);
+	unsigned long before, after;
+	struct pymm_heap *h, *h2;
+	struct gc_node *x;
+	char name[32];
+	int cleared;
+
+	h = gc_heap_new(test, name, sizeof(name));
+	pymm_set_threshold(h, 0, 0, 0);
+	x = gc_new(test, h, &gc_fin_type, c, 0);
+	gc_self_cycle(test, h, &gc_node_type, c, 1);
+	/* pr_warn()s "... still referenced ...": not a WARN. */
+	pymm_heap_destroy(h);
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->released), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->finalized), 0);
+	KUNIT_EXPECT_EQ(test, x->magic, GC_MAGIC);
+	KUNIT_EXPECT_EQ(test, pymm_refcount(x), 1);
+	pymm_put(pymm_get(x));
+	KUNIT_EXPECT_EQ(test, pymm_refcount(x), 1);
+
+	/* Its name can be taken while the orphan lives. */
+	h2 = pymm_heap_create(name);
+	KUNIT_EXPECT_NOT_ERR_OR_NULL(test, h2);
+	pymm_heap_destroy(h2);
+
+	cleared = atomic_read(&c->cleared);
+	KUNIT_ASSERT_EQ(test, gc_summary("blocks_inuse", &before), 0);
+	pymm_put(x);
+	KUNIT_ASSERT_EQ(test, gc_summary("blocks_inuse", &after), 0);
+	KUNIT_EXPECT_EQ(test, before - after, 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->finalized), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->cleared), cleared);
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->released), 1);
+}
+
+static struct kunit_case gc_collect_cases[] = {
+	KUNIT_CASE(gc_self_cycle_is_collected),
+	KUNIT_CASE(gc_two_object_cycle_is_collected),
+	KUNIT_CASE(gc_cycles_linked_to_cycles_are_collected),
+	KUNIT_CASE(gc_externally_held_cycle_survives_until_last_put),
+	KUNIT_CASE(gc_survivors_are_promoted_one_generation),
+	KUNIT_CASE(gc_young_collection_leaves_older_garbage),
+	KUNIT_CASE(gc_freeze_hides_garbage_until_unfreeze),
+	KUNIT_CASE(gc_finalize_runs_once_on_put_path),
+	KUNIT_CASE(gc_finalize_runs_once_on_collector_path),
+	KUNIT_CASE(gc_put_path_resurrection_keeps_object),
+	KUNIT_CASE(gc_collector_resurrection_keeps_what_it_reaches),
+	KUNIT_CASE(gc_resurrection_into_a_live_object_keeps_it),
+	KUNIT_CASE(gc_finalizer_breaking_its_cycle_frees_it_once),
+	KUNIT_CASE(gc_release_runs_once_per_freed_object),
+	KUNIT_CASE(gc_get_on_dead_object_saturates_refcount),
+	KUNIT_CASE(gc_collect_from_callback_or_under_lock_is_edeadlk),
+	KUNIT_CASE(gc_collect_rejects_bad_generation),
+	KUNIT_CASE(gc_heap_create_rejects_bad_and_taken_names),
+	KUNIT_CASE(gc_obj_new_is_zeroed_and_holds_one_reference),
+	KUNIT_CASE(gc_obj_new_rejects_incomplete_type),
+	KUNIT_CASE(gc_last_put_under_heap_lock_is_deferred),
+	KUNIT_CASE(gc_callbacks_may_take_the_heap_lock),
+	KUNIT_CASE(gc_objects_from_hardirq_context_work),
+	KUNIT_CASE(gc_cross_heap_references_are_external),
+	KUNIT_CASE(gc_heap_destroy_collects_garbage),
+	KUNIT_CASE(gc_heap_destroy_keeps_referenced_objects_as_orphans),
+	{}
+};
+
+static struct kunit_suite gc_collect_suite = {
+	.name = "gc_collect",
+	.init = gc_ctx_init,
+	.exit = gc_ctx_exit,
+	.test_cases = gc_collect_cases,
+};
+
+kunit_test_suites(&gc_collect_suite);
