@@ -34,8 +34,8 @@ static bool gc_wait_released(atomic_t *released, int want)
 {
 	int i;
 
-	for (i = 0; i < 5000 && atomic_read(released) != want; i++)
-		msleep(1);
+	for (i = 0; i < 250 && atomic_read(released) != want; i++)
+		msleep(20);
 	return atomic_read(released) == want;
 }
 
