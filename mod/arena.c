@@ -114,6 +114,14 @@ static void pymm_arena_free(struct pymm_arena *arena)
 	kfree_rcu(arena, rcu);
 }
 
+/* Count @arena as given back; called with pymm_arena_lock held. */
+static void pymm_count_freed(struct pymm_arena *arena)
+{
+	pymm_arenas_now--;
+	pymm_arenas_freed++;
+	pymm_pages_held -= arena->npools;
+}
+
 /* The arena before @arena on the usable list, or NULL at the head. */
 static struct pymm_arena *pymm_usable_prev(struct pymm_arena *arena)
 {
@@ -252,9 +260,7 @@ struct pymm_arena *pymm_pool_put(struct pymm_pool *pool)
 			pymm_cached_arena = arena;
 			arena = NULL;
 		} else {
-			pymm_arenas_now--;
-			pymm_arenas_freed++;
-			pymm_pages_held -= arena->npools;
+			pymm_count_freed(arena);
 		}
 	} else {
 		arena = NULL;
@@ -333,9 +339,7 @@ int pymm_arena_grow(gfp_t gfp)
 		pymm_cached_arena = arena;
 		arena = NULL;
 	} else {
-		pymm_arenas_now--;
-		pymm_arenas_freed++;
-		pymm_pages_held -= arena->npools;
+		pymm_count_freed(arena);
 	}
 	spin_unlock_irqrestore(&pymm_arena_lock, flags);
 	if (arena)
@@ -359,9 +363,7 @@ static struct pymm_arena *pymm_uncache(void)
 	arena = pymm_cached_arena;
 	if (arena) {
 		pymm_cached_arena = NULL;
-		pymm_arenas_now--;
-		pymm_arenas_freed++;
-		pymm_pages_held -= arena->npools;
+		pymm_count_freed(arena);
 	}
 	spin_unlock_irqrestore(&pymm_arena_lock, flags);
 	return arena;
