@@ -97,4 +97,9 @@ void pymm_set_threshold(struct pymm_heap *heap, unsigned int t0,
 void pymm_freeze(struct pymm_heap *heap);
 void pymm_unfreeze(struct pymm_heap *heap);
 
+#if IS_ENABLED(CONFIG_KUNIT)
+/* For pymm's own KUnit suites only (namespace EXPORTED_FOR_KUNIT_TESTING). */
+void pymm_test_set_refcount(void *obj, unsigned int n);
+#endif
+
 #endif /* _PYMM_H */

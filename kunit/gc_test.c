@@ -455,6 +455,123 @@ static void gc_release_runs_once_per_freed_object(struct kunit *test)
 	}
 }
 
+#define GC_ROOTED_NODES	400
+#define GC_ROOTED_ROUNDS	5
+
+/*
+ * Random graphs with random external roots: a collection releases exactly
+ * the nodes that no root reaches, computed here independently by a
+ * breadth-first walk over the edges the test made.
+ */
+static void gc_collect_releases_exactly_the_unreachable(struct kunit *test)
+{
+	struct gc_ctx *ctx = test->priv;
+	struct gc_counts *c;
+	struct gc_node **nodes;
+	int (*edge)[GC_NODE_REFS];
+	bool *root, *reach;
+	int *queue, head, tail, i, j, round, nreach;
+	struct rnd_state rnd;
+
+	nodes = kunit_kcalloc(test, GC_ROOTED_NODES, sizeof(*nodes), GFP_KERNEL);
+	edge = kunit_kcalloc(test, GC_ROOTED_NODES, sizeof(*edge), GFP_KERNEL);
+	root = kunit_kcalloc(test, GC_ROOTED_NODES, sizeof(*root), GFP_KERNEL);
+	reach = kunit_kcalloc(test, GC_ROOTED_NODES, sizeof(*reach), GFP_KERNEL);
+	queue = kunit_kcalloc(test, GC_ROOTED_NODES, sizeof(*queue), GFP_KERNEL);
+	KUNIT_ASSERT_TRUE(test, nodes && edge && root && reach && queue);
+	prandom_seed_state(&rnd, 4321);
+
+	for (round = 0; round < GC_ROOTED_ROUNDS; round++) {
+		c = gc_counts_new(test, GC_ROOTED_NODES);
+		for (i = 0; i < GC_ROOTED_NODES; i++)
+			nodes[i] = gc_new(test, ctx->heap, &gc_node_type, c, i);
+		for (i = 0; i < GC_ROOTED_NODES; i++) {
+			for (j = 0; j < GC_NODE_REFS; j++) {
+				u32 r = prandom_u32_state(&rnd);
+
+				edge[i][j] = r % 3 ? -1 : (int)(r % GC_ROOTED_NODES);
+				if (edge[i][j] >= 0)
+					gc_set_ref(ctx->heap, nodes[i], j,
+						   nodes[edge[i][j]]);
+			}
+			root[i] = prandom_u32_state(&rnd) % 16 == 0;
+			reach[i] = root[i];
+		}
+		/* What the roots reach, by the test's own account. */
+		head = 0;
+		tail = 0;
+		for (i = 0; i < GC_ROOTED_NODES; i++)
+			if (root[i])
+				queue[tail++] = i;
+		while (head < tail) {
+			i = queue[head++];
+			for (j = 0; j < GC_NODE_REFS; j++) {
+				int to = edge[i][j];
+
+				if (to >= 0 && !reach[to]) {
+					reach[to] = true;
+					queue[tail++] = to;
+				}
+			}
+		}
+		nreach = tail;
+		/* Drop every reference but the roots'. */
+		for (i = 0; i < GC_ROOTED_NODES; i++)
+			if (!root[i])
+				pymm_put(nodes[i]);
+		pymm_collect(ctx->heap, 2);
+		KUNIT_EXPECT_EQ_MSG(test, atomic_read(&c->released),
+				    GC_ROOTED_NODES - nreach, "round %d", round);
+		for (i = 0; i < GC_ROOTED_NODES; i++) {
+			KUNIT_EXPECT_EQ_MSG(test, atomic_read(&c->rel_by_id[i]),
+					    reach[i] ? 0 : 1,
+					    "round %d node %d reachable %d",
+					    round, i, reach[i]);
+			if (reach[i])
+				KUNIT_EXPECT_EQ(test, nodes[i]->magic, GC_MAGIC);
+		}
+		/* Then the roots go, and everything with them. */
+		for (i = 0; i < GC_ROOTED_NODES; i++)
+			if (root[i])
+				pymm_put(nodes[i]);
+		pymm_collect(ctx->heap, 2);
+		KUNIT_EXPECT_EQ(test, atomic_read(&c->released), GC_ROOTED_NODES);
+	}
+}
+
+/*
+ * A refcount pushed past INT_MAX by pymm_get() saturates (refcount_t
+ * reports it, once per boot) instead of wrapping: the object is then
+ * leaked rather than freed early, puts leave it saturated, and the
+ * collector treats it as reachable.  The test sets the count back
+ * afterwards so that the object can be freed.
+ */
+static void gc_refcount_overflow_saturates_and_leaks_safely(struct kunit *test)
+{
+	struct gc_ctx *ctx = test->priv;
+	struct gc_counts *c = ctx->counts;
+	struct gc_node *x;
+
+	x = gc_new(test, ctx->heap, &gc_node_type, c, 0);
+	gc_set_ref(ctx->heap, x, 0, x);		/* a cycle, for the collector */
+	pymm_test_set_refcount(x, INT_MAX);
+	kunit_info(test, "%s\n", GC_EXPECT_WARN_BEGIN);
+	pymm_get(x);
+	KUNIT_EXPECT_EQ(test, pymm_refcount(x), (unsigned int)REFCOUNT_SATURATED);
+	pymm_put(x);
+	kunit_info(test, "%s\n", GC_EXPECT_WARN_END);
+	KUNIT_EXPECT_EQ(test, pymm_refcount(x), (unsigned int)REFCOUNT_SATURATED);
+	KUNIT_EXPECT_EQ(test, pymm_collect(ctx->heap, 2), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->released), 0);
+	KUNIT_EXPECT_EQ(test, x->magic, GC_MAGIC);
+
+	/* Undo the saturation: one reference from the cycle, one ours. */
+	pymm_test_set_refcount(x, 2);
+	pymm_put(x);
+	KUNIT_EXPECT_EQ(test, pymm_collect(ctx->heap, 2), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->released), 1);
+}
+
 /*
  * pymm_get() on an object whose refcount is 0 (inside its release()):
  * refcount_t reports "addition on 0; use-after-free" (a WARN_ONCE, so only
@@ -885,6 +1002,8 @@ static struct kunit_case gc_collect_cases[] = {
 	KUNIT_CASE(gc_resurrection_into_a_live_object_keeps_it),
 	KUNIT_CASE(gc_finalizer_breaking_its_cycle_frees_it_once),
 	KUNIT_CASE(gc_release_runs_once_per_freed_object),
+	KUNIT_CASE(gc_collect_releases_exactly_the_unreachable),
+	KUNIT_CASE(gc_refcount_overflow_saturates_and_leaks_safely),
 	KUNIT_CASE(gc_get_on_dead_object_saturates_refcount),
 	KUNIT_CASE(gc_collect_from_callback_or_under_lock_is_edeadlk),
 	KUNIT_CASE(gc_collect_rejects_bad_generation),

@@ -109,6 +109,23 @@ EXPORT_SYMBOL_GPL(pymm_refcount);
 
 atomic_t pymm_heaps_busy = ATOMIC_INIT(0);
 
+#if IS_ENABLED(CONFIG_KUNIT)
+/**
+ * pymm_test_set_refcount - force an object's refcount, for KUnit only
+ * @obj: an object
+ * @n: the new count
+ *
+ * Lets pymm's tests drive a real refcount_t overflow through pymm_get()
+ * without 2^31 calls, and undo the saturation afterwards so the object can
+ * be freed.  Exported only to modules importing EXPORTED_FOR_KUNIT_TESTING.
+ */
+void pymm_test_set_refcount(void *obj, unsigned int n)
+{
+	refcount_set(&pymm_hdr(obj)->ref, n);
+}
+EXPORT_SYMBOL_NS_GPL(pymm_test_set_refcount, EXPORTED_FOR_KUNIT_TESTING);
+#endif
+
 /*
  * May the current context run callbacks, sleep and take the heap's locks?
  * Only if it provably can sleep, and no task holds any heap's lock or runs
