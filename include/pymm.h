@@ -46,13 +46,17 @@ size_t pymm_usable_size(const void *p);
  * - The strong references between objects (what traverse() visits) change
  *   only under pymm_lock(), which is a sleeping lock.  A pointer read from an
  *   object's field is only safe to pymm_get() under pymm_lock().
+ * - pymm_collect() is synchronous for its heap; objects of other heaps that
+ *   it kills die in their own heap's worker.
  * - The last pymm_put() never sleeps where the caller cannot: when the
- *   caller may sleep and does not hold the heap lock, the object is destroyed
- *   at once; otherwise destruction is deferred to a worker.  Either way the
- *   object's callbacks run in process context.
+ *   caller may sleep and no task holds any heap's lock, the object is
+ *   destroyed at once; otherwise (atomic context, a heap lock held, a
+ *   collection running) destruction is deferred to the heap's worker.
+ *   Either way the object's callbacks run in process context.  Objects may
+ *   reference objects of other heaps.
  * - traverse() and clear() are called with the heap lock held; finalize()
  *   and release() without it, so they may take it.  No callback may call
- *   pymm_collect() or pymm_heap_destroy() on its own heap.
+ *   pymm_collect() or pymm_heap_destroy().
  * - A collection runs while other threads get, put and relink under
  *   pymm_lock(); it never frees anything reachable.
  * - Destruction never recurses, whatever the length of a chain.
