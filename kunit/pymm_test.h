@@ -33,6 +33,23 @@
 #define pt_expect_warn_begin()	pr_info("pymm-expect-warn begin\n")
 #define pt_expect_warn_end()	pr_info("pymm-expect-warn end\n")
 
+/* kasan_test.c runs where generic KASAN has its KUnit helpers built in. */
+#define KT_RUNNABLE	(IS_ENABLED(CONFIG_KASAN_GENERIC) && \
+			 IS_ENABLED(CONFIG_KASAN_KUNIT_TEST))
+
+#if KT_RUNNABLE
+/* Exported by mm/kasan/report.c, declared only in mm/kasan/kasan.h. */
+void kasan_kunit_test_suite_start(void);
+void kasan_kunit_test_suite_end(void);
+bool kasan_save_enable_multi_shot(void);
+void kasan_restore_multi_shot(bool enabled);
+#else
+static inline void kasan_kunit_test_suite_start(void) { }
+static inline void kasan_kunit_test_suite_end(void) { }
+static inline bool kasan_save_enable_multi_shot(void) { return false; }
+static inline void kasan_restore_multi_shot(bool enabled) { }
+#endif
+
 /* Read a whole file into @buf (NUL-terminated); length or -errno. */
 ssize_t pt_read_file(const char *path, char *buf, size_t size);
 /* Write @s to a file (sysctl style); 0 or -errno. */

@@ -17,6 +17,7 @@
 #include <linux/xarray.h>
 
 #include "pymm_internal.h"
+#include "pymm_kasan.h"
 
 #define PYMM_LARGE_SHIFT	9	/* ilog2(PYMM_SMALL_MAX) */
 
@@ -105,17 +106,23 @@ int pymm_large_free(const void *p)
  * @p: a pointer that is in no pymm arena
  * @err: set to the pymm_error when @p is not a live large block
  *
+ * The caller may use all of it: since 6.x ksize() no longer tells KASAN so,
+ * and pymm does, as it does for small blocks.
+ *
  * Return: ksize(@p), or 0.
  */
 size_t pymm_large_size(const void *p, int *err)
 {
 	void *entry = xa_load(&pymm_large, pymm_large_key(p));
+	size_t size;
 
 	if (entry != pymm_large_entry(p)) {
 		*err = pymm_large_error(p, entry);
 		return 0;
 	}
-	return ksize(p);
+	size = ksize(p);
+	pymm_kasan_unpoison(p, size, size);
+	return size;
 }
 
 /* Unload: large blocks still live were leaked by a client; keep them. */

@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pymm_kasan: generic KASAN sees pymm's blocks (mod/kasan.c).
+ *
+ * A client's use after free, its overflow into the rounding slack of its
+ * block, and its read of memory in a pool that was never handed out must
+ * each produce a KASAN report; pymm_usable_size() opens the slack, as
+ * ksize() does.  Reports are detected as mm/kasan/kasan_test_c.c does, from
+ * the console tracepoint, with KASAN told not to fail the test.
+ *
+ * The suite needs CONFIG_KASAN_GENERIC and, for the helpers that stop KASAN
+ * reports from failing the test, CONFIG_KASAN_KUNIT_TEST (=m is enough: the
+ * helpers are built in, KASAN's own suite is not run).  A KASAN report
+ * taints the kernel and turns lockdep off for the rest of the boot, so the
+ * cases run only in the last pass (pymm.ko debug=1), and this file is linked
+ * last; elsewhere they skip and say why.  Every provoked report lies between
+ * pymm-expect-warn markers.
+ */
+#include <kunit/test.h>
+#include <linux/kasan.h>
+#include <linux/string.h>
+#include <trace/events/printk.h>
+
+#include <pymm.h>
+
+#include "pymm_test.h"
+
+static struct {
+	bool report_found;
+} kt_status;
+
+static bool kt_multishot;
+
+/* Results go here so that the compiler keeps the bad accesses. */
+static u8 pymm_kasan_test_sink;
+
+static void kt_probe_console(void *ignore, const char *buf, size_t len)
+{
+	if (strnstr(buf, "BUG: KASAN: ", len))
+		WRITE_ONCE(kt_status.report_found, true);
+}
+
+static int kt_suite_init(struct kunit_suite *suite)
+{
+	if (!KT_RUNNABLE)
+		return 0;
+	kasan_kunit_test_suite_start();
+	kt_multishot = kasan_save_enable_multi_shot();
+	return register_trace_console(kt_probe_console, NULL);
+}
+
+static void kt_suite_exit(struct kunit_suite *suite)
+{
+	if (!KT_RUNNABLE)
+		return;
+	unregister_trace_console(kt_probe_console, NULL);
+	tracepoint_synchronize_unregister();
+	kasan_restore_multi_shot(kt_multishot);
+	kasan_kunit_test_suite_end();
+}
+
+static int kt_init(struct kunit *test)
+{
+	if (!KT_RUNNABLE)
+		kunit_skip(test, "needs KASAN_GENERIC and KASAN_KUNIT_TEST (x86_64 tier)");
+	if (!pt_debug(test))
+		kunit_skip(test, "last pass only: a KASAN report turns lockdep off");
+	WRITE_ONCE(kt_status.report_found, false);
+	return 0;
+}
+
+/*
+ * Read or write the byte at @p, and check that KASAN reported it exactly
+ * when @report.
+ */
+static void kt_access(struct kunit *test, u8 *p, bool write, bool report)
+{
+	KUNIT_EXPECT_FALSE(test, READ_ONCE(kt_status.report_found));
+	if (report)
+		pt_expect_warn_begin();
+	barrier();
+	if (write)
+		WRITE_ONCE(*p, 1);
+	else
+		pymm_kasan_test_sink = READ_ONCE(*p);
+	barrier();
+	if (report)
+		pt_expect_warn_end();
+	KUNIT_EXPECT_EQ_MSG(test, READ_ONCE(kt_status.report_found), report,
+			    "%s at page offset %lu", write ? "write" : "read",
+			    (unsigned long)p & ~PAGE_MASK);
+	WRITE_ONCE(kt_status.report_found, false);
+}
+
+static void use_after_free_of_a_block_is_reported(struct kunit *test)
+{
+	u8 *p = pymm_malloc(64, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	kt_access(test, p + 63, false, false);
+	pymm_free(p);
+	kt_access(test, p, false, true);
+	kt_access(test, p + 10, true, true);
+}
+
+static void overflow_into_the_rounding_slack_is_reported(struct kunit *test)
+{
+	/* 13 bytes are served by the 16-byte class: 3 bytes of slack. */
+	u8 *p = pymm_malloc(13, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	kt_access(test, p + 12, true, false);
+	kt_access(test, p + 13, true, true);
+	kt_access(test, p + 15, false, true);
+	/* Like ksize(): once asked, the whole class size may be used. */
+	KUNIT_EXPECT_EQ(test, pymm_usable_size(p), 16);
+	kt_access(test, p + 15, true, false);
+	pymm_free(p);
+}
+
+static void read_of_a_never_allocated_block_is_reported(struct kunit *test)
+{
+	/* 328-byte blocks leave the last bytes of each page unused. */
+	u8 *p = pymm_malloc(328, GFP_KERNEL);
+	u8 *tail;
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	tail = (u8 *)((unsigned long)p & PAGE_MASK) + PAGE_SIZE - 8;
+	kt_access(test, tail, false, true);
+	pymm_free(p);
+}
+
+static struct kunit_case pymm_kasan_cases[] = {
+	KUNIT_CASE(use_after_free_of_a_block_is_reported),
+	KUNIT_CASE(overflow_into_the_rounding_slack_is_reported),
+	KUNIT_CASE(read_of_a_never_allocated_block_is_reported),
+	{}
+};
+
+static struct kunit_suite pymm_kasan_suite = {
+	.name = "pymm_kasan",
+	.suite_init = kt_suite_init,
+	.suite_exit = kt_suite_exit,
+	.init = kt_init,
+	.test_cases = pymm_kasan_cases,
+};
+
+kunit_test_suites(&pymm_kasan_suite);
