@@ -1,0 +1,152 @@
+#!/bin/sh
+# x86-init.sh - /init of the x86_64 qemu test VM (busybox ash; see
+# scripts/initramfs.sh for the image and scripts/x86-boot.sh for the boot).
+#
+# The same check run as scripts/uml-init.sh, with the same markers, so that
+# scripts/check-report.py judges both tiers alike: fault-injection and
+# kmemleak setup, then per pass (A: no args, B: debug=1) insmod pymm.ko,
+# insmod pymm_kunit.ko (the suites run at load), rmmod both; then the final
+# kmemleak scans.  /params (written by initramfs.sh) sets the module
+# arguments; the modules are in /pymm.  Everything comes back over the
+# serial console: the kmemleak report between "pymm-kmemleak: begin" and
+# "pymm-kmemleak: end" lines, which x86-boot.sh cuts out into
+# kmemleak.txt.  Ends with `reboot -f` (no ACPI, so no power-off: qemu runs
+# with -no-reboot and exits).  PID 1 must never exit (that panics).
+set -eu
+PATH=/bin
+export PATH
+
+DBG=/sys/kernel/debug
+MODDIR=/pymm
+PYMM_PASS_A_ARGS=
+PYMM_PASS_B_ARGS=debug=1
+PYMM_KUNIT_ARGS=
+
+# Print a marker into the kernel log (and so onto the console).
+mark() {
+	echo "pymm-check: $*" >/dev/kmsg 2>/dev/null || echo "pymm-check: $*"
+}
+
+error() {
+	mark "ERROR $*"
+}
+
+reboot_now() {
+	sync || true
+	reboot -f 2>/dev/null || true
+	echo b >/proc/sysrq-trigger 2>/dev/null || true
+	while :; do sleep 60; done
+}
+
+# Runs on any exit, including `set -e` failures: report, then reboot.
+finish() {
+	rc=$1
+	trap - EXIT
+	set +e
+	[ "$rc" -eq 0 ] || error "init script failed (exit $rc)"
+	mark "done rc=$rc"
+	reboot_now
+}
+
+setup_mounts() {
+	mkdir -p /proc /sys /dev /tmp
+	mount -t proc proc /proc
+	mount -t sysfs sysfs /sys
+	mount -t devtmpfs devtmpfs /dev 2>/dev/null || true
+	mount -t debugfs debugfs "$DBG"
+	mount -t tmpfs tmpfs /tmp
+	[ -e /dev/fd ] || ln -s /proc/self/fd /dev/fd
+	exec </dev/null >/dev/console 2>&1
+}
+
+run() {
+	echo "# $*"
+	"$@"
+}
+
+need_file() {
+	[ -f "$1" ] || { error "module file missing: $1"; return 1; }
+}
+
+# Fail only the tasks that set make_it_fail (fault-injection task filter).
+setup_fault_injection() {
+	for d in "$DBG/fail_page_alloc" "$DBG/failslab"; do
+		echo Y >"$d/task-filter"
+		echo 100 >"$d/probability"
+		echo 1 >"$d/interval"
+		echo -1 >"$d/times"
+		echo 0 >"$d/space"
+		echo 0 >"$d/verbose"
+		echo N >"$d/ignore-gfp-wait"
+	done
+	echo 0 >"$DBG/fail_page_alloc/min-order"
+	echo N >"$DBG/fail_page_alloc/ignore-gfp-highmem"
+}
+
+# kmemleak ignores objects younger than 5 s: wait that out so the clear
+# below really covers everything allocated during boot.
+wait_uptime() {
+	while :; do
+		read -r up _ </proc/uptime
+		[ "${up%.*}" -ge "$1" ] && return 0
+		sleep 0.5
+	done
+}
+
+kmemleak() { echo "$1" >"$DBG/kmemleak"; }
+
+check_pass() {
+	name=$1 args=$2
+	mark "pass $name begin (core args: '${args}')"
+	# shellcheck disable=SC2086 # the arguments are words
+	if ! run insmod "$MODDIR/pymm.ko" $args; then
+		error "pass $name: insmod $MODDIR/pymm.ko $args failed"
+	else
+		# shellcheck disable=SC2086
+		run insmod "$MODDIR/pymm_kunit.ko" $PYMM_KUNIT_ARGS ||
+			error "pass $name: insmod $MODDIR/pymm_kunit.ko failed"
+		# Module load addresses, to decode a later kmemleak backtrace.
+		echo "== /proc/modules (pass $name) =="
+		cat /proc/modules || true
+		run rmmod pymm_kunit || error "pass $name: rmmod pymm_kunit failed"
+		run rmmod pymm || error "pass $name: rmmod pymm failed"
+	fi
+	mark "pass $name end"
+}
+
+# Objects must be 5 s old to be reported; two scans catch objects only
+# reachable from another leak.  The writes fail if kmemleak disabled itself.
+final_kmemleak() {
+	mark "kmemleak scan"
+	sleep 6
+	if ! { kmemleak scan && kmemleak scan; } 2>/dev/null; then
+		error "kmemleak scan failed (kmemleak disabled itself during the run?)"
+		return 0
+	fi
+	echo "pymm-kmemleak: begin"
+	cat "$DBG/kmemleak"
+	echo "pymm-kmemleak: end"
+}
+
+check_mode() {
+	need_file "$MODDIR/pymm.ko"
+	need_file "$MODDIR/pymm_kunit.ko"
+	setup_fault_injection
+	wait_uptime 6
+	kmemleak scan
+	kmemleak clear
+	check_pass A "$PYMM_PASS_A_ARGS"
+	check_pass B "$PYMM_PASS_B_ARGS"
+	final_kmemleak
+}
+
+main() {
+	trap 'finish $?' EXIT
+	setup_mounts
+	# shellcheck source=/dev/null
+	[ ! -f /params ] || . /params
+	mark "start mode=check kernel=$(uname -r) cpus=$(nproc)"
+	check_mode
+}
+
+main "$@"
