@@ -5,19 +5,14 @@
 #   make / make modules   build the modules against KDIR
 #   make kernel           apt deps + kernel source + UML kernel in PYMM_CACHE
 #   make run              boot UML, load pymm + pymm_demo, print debugfs
-#   make check            check-uml, then check-x86; one "N passed, M failed"
-#   make check-uml        KUnit in UML (2 passes) + kmemleak/lockdep/WARN checks
-#   make check-x86        the same in qemu (x86_64, TCG) with KASAN
-#   make check-kcsan      the same in qemu with KCSAN (not part of check)
+#   make check            KUnit in UML (2 passes) + kmemleak/lockdep/WARN checks
 #   make lint             checkpatch --strict, W=1 and sparse (C=2) builds
 #   make clean            kbuild clean of the modules
 #
 # Variables: PYMM_CACHE (default ~/.cache/pymm), KDIR (default: the running
-# kernel's build dir if it exists, else the cached UML build).  run,
-# check-uml and lint always use the UML build; check-x86 and check-kcsan
-# build their own kernels and copies of the modules in PYMM_CACHE
-# (scripts/x86-kernel.sh).
-# Planned, not here yet: make bench.
+# kernel's build dir if it exists, else the cached UML build).  run, check
+# and lint always use the UML build.
+# Planned, not here yet: make bench, make check-kcsan.
 
 PYMM_ROOT := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 PYMM_CACHE ?= $(or $(HOME),/root)/.cache/pymm
@@ -30,8 +25,7 @@ export PYMM_CACHE PYMM_BUILD
 KARCH = $(if $(shell grep -sx CONFIG_UML=y $(KDIR)/.config),ARCH=um)
 KDIR_IS_UML := $(if $(filter $(abspath $(KDIR)),$(abspath $(PYMM_BUILD))),1)
 
-.PHONY: all modules kernel run check check-uml check-x86 check-kcsan lint \
-	clean help
+.PHONY: all modules kernel run check lint clean help
 
 all: modules
 
@@ -45,16 +39,7 @@ run:
 	@$(PYMM_ROOT)/scripts/run.sh
 
 check:
-	@$(PYMM_ROOT)/scripts/check.sh uml x86
-
-check-uml:
-	@$(PYMM_ROOT)/scripts/check.sh uml
-
-check-x86:
-	@$(PYMM_ROOT)/scripts/check.sh x86
-
-check-kcsan:
-	@$(PYMM_ROOT)/scripts/check.sh kcsan
+	@$(PYMM_ROOT)/scripts/check.sh
 
 lint:
 	@$(PYMM_ROOT)/scripts/lint.sh
