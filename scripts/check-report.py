@@ -1,21 +1,31 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-"""check-report.py - judge the console log of a `make check` UML boot.
+"""check-report.py - judge the console log of a `make check` boot.
 
 Reads OUT/console.log (and OUT/kmemleak.txt, OUT/boot.rc) written by
-scripts/uml-boot.sh + scripts/uml-init.sh, and:
+scripts/uml-boot.sh + scripts/uml-init.sh (UML tier) or by
+scripts/x86-boot.sh + scripts/x86-init.sh (x86_64 qemu tiers), and:
   * cuts the KTAP of each pass (between the "pymm-check: pass X begin/end"
     markers) and runs the kernel's `kunit.py parse` on it (shown as is);
   * scans the whole log for oopses, panics, lockdep/atomic-sleep reports,
     "pymm: LEAK"/"pymm: BUG" and kernel WARNs; a WARN whose "cut here" line
     falls between "pymm-expect-warn begin" and "pymm-expect-warn end" is
-    allowed;
+    allowed, and so is a KASAN report (the block between two lines of "="
+    that starts with "BUG: KASAN:") that starts between those markers;
+  * lists KCSAN reports ("BUG: KCSAN:" blocks) with their two racing
+    functions; one counts as a problem only if the first frame of one of
+    its accesses is in pymm.ko or pymm_kunit.ko (races elsewhere in the
+    kernel are shown, not counted);
   * fails on any kmemleak "unreferenced object", a missing end marker
     (hang, timeout, panic) and errors reported by the init script.
 Prints skipped cases with their reasons, the reasons for failing, and as the
 very last line "N passed, M failed[, K skipped]".  M counts failed and
 crashed test cases plus one per other problem found.  Exit status 0 only if
 M is 0.
+
+With --tier NAME the last line is "tier NAME: N passed, ..." instead, and
+--counts FILE saves the counts and reasons as JSON; `--total NAME=FILE...`
+then sums such files into the one closing "N passed, M failed" line.
 """
 import argparse
 import json
@@ -29,6 +39,8 @@ WARN_BEGIN = '------------[ cut here ]------------'
 WARN_END = re.compile(r'---\[ end trace [0-9a-f]+ \]---')
 EXPECT_BEGIN = 'pymm-expect-warn begin'
 EXPECT_END = 'pymm-expect-warn end'
+STAMP = re.compile(r'^\[\s*(\d+\.\d+)\] ?')
+TOP_RESULT = re.compile(r'^(?:not )?ok \d+ (\w+)')
 SKIP_LINE = re.compile(r'^\s*ok \d+ (.+?) # SKIP ?(.*)$')
 PASSES = ('A', 'B')
 FATAL = (
@@ -42,6 +54,17 @@ FATAL = (
     'Kernel memory leak detector disabled',
     'pymm: LEAK', 'pymm: BUG', 'WARNING:',
 )
+# A KASAN or KCSAN report: a line of "=", "BUG: KASAN: ..." or
+# "BUG: KCSAN: ...", the report, a line of "=".
+REPORT_RULE = re.compile(r'^=+$')
+KASAN_BUG = 'BUG: KASAN:'
+KCSAN_BUG = 'BUG: KCSAN:'
+# First line of each access of a KCSAN report, and a stack frame.
+KCSAN_ACCESS = re.compile(r'^\s*((read|write|read-write)\b.* to 0x\S+ of \d+ bytes by '
+                          r'|race at unknown origin)')
+FRAME = re.compile(r'^\s*([\w.]+)\+0x[0-9a-f]+/0x[0-9a-f]+(?: \[(\w+)\])?')
+OUR_MODULES = ('pymm', 'pymm_kunit')
+LOCKDEP_OFF = 'Disabling lock debugging due to kernel taint'
 CONTEXT_AFTER = 40
 
 
@@ -52,6 +75,7 @@ class Report:
         self.passed = self.failed = self.skipped = 0
         self.reasons = []
         self.skips = []
+        self.notes = []
 
     def problem(self, reason):
         self.reasons.append(reason)
@@ -130,12 +154,34 @@ def parse_pass(name, lines, args, rep):
     except (OSError, ValueError):
         cases = []
     count_cases(name, cases, skip_reasons(chunk), rep)
+    durations = suite_durations(chunk)
+    if durations:
+        print(f'pass {name} suite durations (s): ' +
+              ', '.join(f'{suite} {secs:.1f}' for suite, secs in durations))
     bad = sum(1 for c in cases if c['status'] in ('FAIL', 'ERROR'))
     if not cases:
         rep.problem(f'pass {name}: no KUnit results')
     elif proc.returncode != 0 and bad == 0:
         rep.problem(f'pass {name}: kunit.py parse reported a problem '
                     '(crash or missing results)')
+
+
+def suite_durations(chunk):
+    """[(suite, seconds)] from the kernel timestamps of a pass: from the
+    previous top-level result (or the pass marker) to the suite's own."""
+    out, last = [], None
+    for line in chunk:
+        m = STAMP.match(line)
+        if not m:
+            continue
+        t = float(m.group(1))
+        if last is None:
+            last = t
+        top = TOP_RESULT.match(line[m.end():])
+        if top:
+            out.append((top.group(1), t - last))
+            last = t
+    return out
 
 
 def count_cases(name, cases, reasons, rep):
@@ -153,19 +199,68 @@ def count_cases(name, cases, reasons, rep):
             rep.reasons.append(f'pass {name}: {case["full"]} {what}')
 
 
+def sanitizer_block(lines, i):
+    """If a KASAN/KCSAN report starts at line i (its first rule), return
+    (kind, index of its closing rule or of the last line)."""
+    if not REPORT_RULE.match(TIMESTAMP.sub('', lines[i])) or i + 1 >= len(lines):
+        return None, i
+    nxt = TIMESTAMP.sub('', lines[i + 1])
+    kind = 'KASAN' if KASAN_BUG in nxt else 'KCSAN' if KCSAN_BUG in nxt else None
+    if kind is None:
+        return None, i
+    for j in range(i + 2, len(lines)):
+        if REPORT_RULE.match(TIMESTAMP.sub('', lines[j])):
+            return kind, j
+    return kind, len(lines) - 1
+
+
+def kcsan_report(lines, begin, end):
+    """Headline, and the (function, module) of the first frame of each
+    access, of the KCSAN report lines[begin:end + 1]."""
+    block = [TIMESTAMP.sub('', l) for l in lines[begin:end + 1]]
+    head = next((l.split(KCSAN_BUG, 1)[1].strip() for l in block if KCSAN_BUG in l), '?')
+    tops, want = [], False
+    for line in block:
+        if KCSAN_ACCESS.match(line):
+            want = True
+            continue
+        m = FRAME.match(line)
+        if want and m:
+            tops.append((m.group(1), m.group(2) or 'vmlinux'))
+            want = False
+    return head, tops
+
+
 def scan(lines):
     """Return {pattern: [line index, ...]} of fatal lines, expected WARNs
-    excepted, and the number of expected WARNs seen."""
+    and KASAN reports excepted, the numbers of those seen, and the KCSAN
+    reports as [(line index, headline, first frames), ...]."""
     hits = {}
     expecting = in_warn = allowed = False
-    expected = 0
+    expected = expected_kasan = 0
+    kcsan = []
+    skip_to = -1
     for i, raw in enumerate(lines):
+        if i <= skip_to:
+            continue
         line = TIMESTAMP.sub('', raw)
         if EXPECT_BEGIN in line:
             expecting = True
             continue
         if EXPECT_END in line:
             expecting = False
+            continue
+        kind, end = sanitizer_block(lines, i)
+        if kind == 'KCSAN':
+            kcsan.append((i + 1,) + kcsan_report(lines, i, end))
+            skip_to = end
+            continue
+        if kind == 'KASAN':
+            skip_to = end
+            if expecting:
+                expected_kasan += 1
+            else:
+                hits.setdefault(KASAN_BUG, []).append(i + 1)
             continue
         if WARN_BEGIN in line:
             in_warn, allowed = True, expecting
@@ -178,7 +273,30 @@ def scan(lines):
             if pat in line and not (pat == 'WARNING:' and in_warn and allowed):
                 hits.setdefault(pat, []).append(i)
                 break
-    return hits, expected
+    return hits, expected, expected_kasan, kcsan
+
+
+def check_kcsan(kcsan, rep):
+    """Show every KCSAN report; count those whose racing accesses are ours."""
+    if not kcsan:
+        return
+    groups = {}
+    for idx, head, tops in kcsan:
+        ours = any(mod in OUR_MODULES for _, mod in tops)
+        where = ' / '.join(f'{fn} [{mod}]' for fn, mod in tops) or '?'
+        g = groups.setdefault(head, {'n': 0, 'first': idx, 'ours': ours, 'where': where})
+        g['n'] += 1
+        g['ours'] = g['ours'] or ours
+    print(f'---- KCSAN: {len(kcsan)} report(s), {len(groups)} distinct ----')
+    for head, g in groups.items():
+        tag = 'PYMM ' if g['ours'] else 'other'
+        print(f'  {tag} x{g["n"]} {head}  ({g["where"]}; first at console.log:{g["first"] + 1})')
+    for head, g in groups.items():
+        if g['ours']:
+            rep.problem(f'KCSAN: {head} x{g["n"]} (first at console.log:{g["first"] + 1})')
+    others = sum(1 for g in groups.values() if not g['ours'])
+    if others:
+        rep.notes.append(f'{others} KCSAN report(s) outside pymm shown above, not counted')
 
 
 def show_context(lines, hits, path):
@@ -190,9 +308,18 @@ def show_context(lines, hits, path):
 
 
 def check_log(lines, args, rep):
-    hits, expected = scan(lines)
+    hits, expected, expected_kasan, kcsan = scan(lines)
     if expected:
         print(f'(allowed {expected} expected WARN(s) inside pymm-expect-warn markers)')
+    if expected_kasan:
+        print(f'(allowed {expected_kasan} expected KASAN report(s) inside '
+              'pymm-expect-warn markers)')
+    off = find(lines, LOCKDEP_OFF)
+    if off >= 0:
+        rep.notes.append(f'lockdep switched itself off at console.log:{off + 1} '
+                         '(kernel tainted, e.g. by a KASAN report): '
+                         'no lock checking after that point')
+    check_kcsan(kcsan, rep)
     if hits:
         show_context(lines, hits, os.path.join(args.out, 'console.log'))
     for pat, idx in hits.items():
@@ -226,7 +353,8 @@ def check_boot(lines, args, rep):
         elif rc != '0':
             rep.problem(f'UML exited with status {rc} after the end marker')
         return False
-    why = {'124': 'timeout', '137': 'timeout (killed)'}.get(rc, f'exit status {rc}')
+    why = {'124': 'timeout', '137': 'timeout (killed)',
+           'kasan-flood': 'stopped after a flood of KASAN reports'}.get(rc, f'exit status {rc}')
     rep.problem(f'boot did not reach the end marker ({why}; hang or panic?)')
     print('---- last lines of the console ----')
     for line in lines[-30:]:
@@ -234,11 +362,48 @@ def check_boot(lines, args, rep):
     return True
 
 
+def counts_line(passed, failed, skipped):
+    tail = f', {skipped} skipped' if skipped else ''
+    return f'{passed} passed, {failed} failed{tail}'
+
+
+def total(specs):
+    """Sum the --counts files of the tiers into the closing line."""
+    passed = failed = skipped = 0
+    reasons = []
+    print('==== all tiers ====')
+    for spec in specs:
+        name, _, path = spec.partition('=')
+        try:
+            with open(path) as f:
+                c = json.load(f)
+        except (OSError, ValueError):
+            c = {'passed': 0, 'failed': 1, 'skipped': 0,
+                 'reasons': [f'no results ({path})']}
+        passed += c['passed']
+        failed += c['failed']
+        skipped += c['skipped']
+        reasons += [f'{name}: {r}' for r in c['reasons']]
+        print(f'tier {name}: {counts_line(c["passed"], c["failed"], c["skipped"])}')
+    for reason in reasons:
+        print(f'FAIL {reason}')
+    print(counts_line(passed, failed, skipped))
+    return 1 if failed else 0
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument('--out', required=True, help='results dir of the boot')
-    ap.add_argument('--kunit', required=True, help='path of kunit.py')
+    ap.add_argument('--out', help='results dir of the boot')
+    ap.add_argument('--kunit', help='path of kunit.py')
+    ap.add_argument('--tier', help='name the tier in the last line')
+    ap.add_argument('--counts', help='save the counts and reasons as JSON')
+    ap.add_argument('--total', nargs='+', metavar='NAME=FILE',
+                    help='only sum the --counts files of tiers')
     args = ap.parse_args()
+    if args.total:
+        return total(args.total)
+    if not args.out or not args.kunit:
+        ap.error('--out and --kunit are required')
     args.out = os.path.abspath(args.out)
     rep = Report()
     lines = read_lines(os.path.join(args.out, 'console.log'))
@@ -254,11 +419,17 @@ def main():
         check_kmemleak(args, rep)
     for skip in rep.skips:
         print(f'SKIP {skip}')
+    for note in rep.notes:
+        print(f'note: {note}')
     for reason in rep.reasons:
         print(f'FAIL {reason}')
     print(f'full console log: {os.path.join(args.out, "console.log")}')
-    tail = f', {rep.skipped} skipped' if rep.skipped else ''
-    print(f'{rep.passed} passed, {rep.failed} failed{tail}')
+    if args.counts:
+        with open(args.counts, 'w') as f:
+            json.dump({'passed': rep.passed, 'failed': rep.failed,
+                       'skipped': rep.skipped, 'reasons': rep.reasons}, f)
+    line = counts_line(rep.passed, rep.failed, rep.skipped)
+    print(f'tier {args.tier}: {line}' if args.tier else line)
     return 1 if rep.failed else 0
 
 
