@@ -534,6 +534,8 @@ static void realloc_with_gfp_zero_zeroes_past_new_size(struct kunit *test)
 	q = pymm_realloc(p, 80, GFP_KERNEL | __GFP_ZERO);
 	KUNIT_ASSERT_PTR_EQ(test, q, p);
 	KUNIT_EXPECT_NULL(test, memchr_inv(q, 0xff, 80));
+	/* The tail is past the requested size: claim it before reading. */
+	KUNIT_EXPECT_EQ(test, pymm_usable_size(q), 104);
 	KUNIT_EXPECT_NULL(test, memchr_inv(q + 80, 0, 24));
 	/* Moved: the copied 104 bytes, then zeroes to the usable size. */
 	p = pymm_realloc(q, 300, GFP_KERNEL | __GFP_ZERO);

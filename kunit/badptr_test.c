@@ -151,18 +151,19 @@ static void pointer_into_a_free_pool_is_refused(struct kunit *test)
 	static const int invalid3[4] = { 3, 0, 0, 0 };
 	struct pt_blocks *bag = pt_blocks_new(test, 4096);
 	struct snap s0 = {}, s1 = {};
-	u8 *x, before[16];
+	u8 *x, before[16], after[16];
 
 	x = pt_pool_with_anchor(test, bag, 40);
 	/* x was its pool's only block: the pool is free now. */
 	pt_blocks_free(bag, bag->n - 1);
-	memcpy(before, x, sizeof(before));
+	pt_peek(before, x, sizeof(before));
 
 	snap_take(test, &s0);
 	refuse_everywhere(test, x);
 	snap_take(test, &s1);
 	expect_only_errors(test, &s0, &s1, invalid3);
-	KUNIT_EXPECT_MEMEQ(test, x, before, sizeof(before));
+	pt_peek(after, x, sizeof(after));
+	KUNIT_EXPECT_MEMEQ(test, after, before, sizeof(before));
 	pt_blocks_free_all(bag);
 }
 
@@ -194,7 +195,7 @@ static void check_lookalike(struct kunit *test, u8 *fake)
 	pt_blocks_free(bag, start + 5);
 	pt_blocks_free(bag, start + 7);
 
-	memcpy(fake, real, PAGE_SIZE);
+	pt_peek(fake, real, PAGE_SIZE);
 	for (i = 0; i + sizeof(long) <= PAGE_SIZE; i += sizeof(long)) {
 		unsigned long *w = (unsigned long *)(fake + i);
 

@@ -53,7 +53,7 @@ static void freed_block_is_filled_with_poison_free(struct kunit *test)
 {
 	struct pt_blocks *bag = pt_blocks_new(test, 4096);
 	unsigned int start;
-	u8 *p;
+	u8 *p, seen[200];
 
 	need_debug(test);
 	pt_drain_class(test, bag, pt_size_class(200));
@@ -63,7 +63,8 @@ static void freed_block_is_filled_with_poison_free(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, pt_page(p), pt_page(bag->p[start]));
 	memset(p, 0x11, 200);
 	pt_blocks_free(bag, start + 1);
-	KUNIT_EXPECT_NULL(test, memchr_inv(p, POISON_FREE, 200));
+	pt_peek(seen, p, 200);
+	KUNIT_EXPECT_NULL(test, memchr_inv(seen, POISON_FREE, 200));
 	pt_blocks_free_all(bag);
 }
 

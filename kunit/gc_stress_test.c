@@ -14,15 +14,26 @@
  * collects in a loop and the worker collects automatically.  Each kthread
  * walks what is reachable from its root and checks that every object there
  * is intact and was never released; at the end everything must have been
- * released exactly once.
+ * released exactly once.  With two CPUs or more the collector is pinned to
+ * one CPU and the mutators and the timer run on the others, so collections
+ * and mutations truly overlap; the log shows which CPUs did what, and how
+ * many hardirq puts landed while a collection was under way.
+ *
+ * A heap destroyed while its worker is mid-collection: a traverse() holds
+ * the worker's automatic collection until pymm_heap_destroy() has begun on
+ * another CPU; everything must still be released exactly once.
  */
 #include <kunit/test.h>
+#include <linux/completion.h>
+#include <linux/cpumask.h>
 #include <linux/delay.h>
 #include <linux/hrtimer.h>
 #include <linux/kthread.h>
 #include <linux/ktime.h>
 #include <linux/mm.h>
 #include <linux/prandom.h>
+#include <linux/sched.h>
+#include <linux/smp.h>
 #include <linux/spinlock.h>
 
 #include "gc_util.h"
@@ -224,6 +235,14 @@ struct gc_conc {
 	bool stopping;
 	unsigned long timer_puts;
 	unsigned long timer_allocs;
+	/* hardirq puts while the collector was inside pymm_collect() */
+	unsigned long timer_puts_collecting;
+	bool collecting;
+	unsigned int collector_cpu;
+	unsigned int timer_cpu;
+	/* CPUs the mutators and the timer ran on */
+	struct cpumask mut_cpus;
+	struct cpumask timer_cpus;
 };
 
 struct gc_mut {
@@ -407,6 +426,8 @@ static int gc_mut_fn(void *arg)
 	u32 r;
 
 	while (!kthread_should_stop()) {
+		if (!(m->ops % 64))
+			cpumask_set_cpu(raw_smp_processor_id(), &m->cc->mut_cpus);
 		r = gc_rand(m, 100);
 		if (r < 40) {
 			if (m->reach < GC_CONC_REACH) {
@@ -440,6 +461,7 @@ static enum hrtimer_restart gc_conc_tick(struct hrtimer *t)
 	struct gc_node *n;
 
 	n = gc_conc_new(cc, GFP_ATOMIC);
+	cpumask_set_cpu(raw_smp_processor_id(), &cc->timer_cpus);
 	spin_lock(&cc->lock);
 	while (cc->nto_put) {
 		struct gc_node *p = cc->to_put[--cc->nto_put];
@@ -447,6 +469,8 @@ static enum hrtimer_restart gc_conc_tick(struct hrtimer *t)
 		gc_conc_alive(cc, p);
 		pymm_put(p);
 		cc->timer_puts++;
+		if (READ_ONCE(cc->collecting))
+			cc->timer_puts_collecting++;
 	}
 	if (n) {
 		cc->timer_allocs++;
@@ -461,6 +485,29 @@ static enum hrtimer_restart gc_conc_tick(struct hrtimer *t)
 		return HRTIMER_NORESTART;
 	hrtimer_forward_now(t, ns_to_ktime(GC_CONC_TICK_US * NSEC_PER_USEC));
 	return HRTIMER_RESTART;
+}
+
+/* The @n-th online CPU other than @self, cyclically; @self if alone. */
+static unsigned int gc_other_cpu(unsigned int self, unsigned int n)
+{
+	unsigned int cpu, k = 0, others = num_online_cpus() - 1;
+
+	if (!others)
+		return self;
+	n %= others;
+	for_each_online_cpu(cpu)
+		if (cpu != self && k++ == n)
+			return cpu;
+	return self;
+}
+
+/* Runs on the timer's CPU (by IPI): the timer stays there. */
+static void gc_conc_start_timer(void *arg)
+{
+	struct gc_conc *cc = arg;
+
+	hrtimer_start(&cc->timer, ns_to_ktime(GC_CONC_TICK_US * NSEC_PER_USEC),
+		      HRTIMER_MODE_REL_PINNED_HARD);
 }
 
 static void gc_collection_concurrent_with_mutators_frees_nothing_reachable(struct kunit *test)
@@ -494,18 +541,29 @@ static void gc_collection_concurrent_with_mutators_frees_nothing_reachable(struc
 		mut[i].root = gc_conc_new(cc, GFP_KERNEL);
 		KUNIT_ASSERT_NOT_NULL(test, mut[i].root);
 	}
+	/* The collector keeps to its CPU; everything else runs elsewhere. */
+	cc->collector_cpu = raw_smp_processor_id();
+	KUNIT_ASSERT_EQ(test, set_cpus_allowed_ptr(current,
+						   cpumask_of(cc->collector_cpu)),
+			0);
 	for (i = 0; i < GC_CONC_THREADS; i++) {
-		mut[i].task = kthread_run(gc_mut_fn, &mut[i], "gc_mut/%d", i);
+		mut[i].task = kthread_create(gc_mut_fn, &mut[i], "gc_mut/%d", i);
 		KUNIT_ASSERT_FALSE(test, IS_ERR(mut[i].task));
+		kthread_bind(mut[i].task, gc_other_cpu(cc->collector_cpu, i));
+		wake_up_process(mut[i].task);
 	}
 	hrtimer_init(&cc->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
 	cc->timer.function = gc_conc_tick;
-	hrtimer_start(&cc->timer, ns_to_ktime(GC_CONC_TICK_US * NSEC_PER_USEC),
-		      HRTIMER_MODE_REL_HARD);
+	cc->timer_cpu = gc_other_cpu(cc->collector_cpu, 0);
+	KUNIT_ASSERT_EQ(test, smp_call_function_single(cc->timer_cpu,
+						       gc_conc_start_timer, cc,
+						       1), 0);
 
 	end = jiffies + msecs_to_jiffies(GC_CONC_MS);
 	while (time_before(jiffies, end)) {
+		WRITE_ONCE(cc->collecting, true);
 		n = pymm_collect(ctx->heap, g);
+		WRITE_ONCE(cc->collecting, false);
 		KUNIT_EXPECT_GE(test, n, 0);
 		collected += max(n, 0L);
 		collections++;
@@ -532,6 +590,20 @@ static void gc_collection_concurrent_with_mutators_frees_nothing_reachable(struc
 	KUNIT_EXPECT_GT(test, walks, 10);
 	KUNIT_EXPECT_GT(test, collected, 0);
 	KUNIT_EXPECT_GT(test, cc->timer_puts, 0);
+	kunit_info(test, "collector on CPU %u, mutators on CPUs %*pbl, hardirq puts on CPUs %*pbl (%lu during a collection), online %*pbl\n",
+		   cc->collector_cpu, cpumask_pr_args(&cc->mut_cpus),
+		   cpumask_pr_args(&cc->timer_cpus), cc->timer_puts_collecting,
+		   cpumask_pr_args(cpu_online_mask));
+	if (num_online_cpus() > 1) {
+		KUNIT_EXPECT_FALSE(test, cpumask_test_cpu(cc->collector_cpu,
+							  &cc->mut_cpus));
+		KUNIT_EXPECT_TRUE(test, cpumask_equal(&cc->timer_cpus,
+						      cpumask_of(cc->timer_cpu)));
+		KUNIT_EXPECT_NE(test, cc->timer_cpu, cc->collector_cpu);
+		KUNIT_EXPECT_GT(test, cc->timer_puts_collecting, 0);
+	}
+	KUNIT_EXPECT_EQ(test, set_cpus_allowed_ptr(current, cpu_possible_mask),
+			0);
 
 	/* Drop every reference left, and collect what remains. */
 	spin_lock_irqsave(&cc->lock, flags);
@@ -566,10 +638,101 @@ static void gc_collection_concurrent_with_mutators_frees_nothing_reachable(struc
 	}
 }
 
+/*
+ * Heap destroyed mid-collection.  gc_slow_type is gc_node_type whose
+ * traverse() holds the first collection that another task (the heap's
+ * worker) runs over it: it waits until the test has started destroying
+ * the heap, then a little longer, and only then lets the collection go on.
+ */
+enum { GC_SLOW_IDLE, GC_SLOW_HOLDING, GC_SLOW_DESTROYING, GC_SLOW_LEFT };
+
+static struct {
+	struct task_struct *tester;
+	struct completion holding;
+	atomic_t state;
+	unsigned int worker_cpu;
+} gc_slow;
+
+static struct pymm_type gc_slow_type;
+
+static int gc_slow_traverse(void *obj, pymm_visit_fn visit, void *arg)
+{
+	unsigned int ms;
+
+	if (current != gc_slow.tester &&
+	    atomic_cmpxchg(&gc_slow.state, GC_SLOW_IDLE, GC_SLOW_HOLDING) ==
+	    GC_SLOW_IDLE) {
+		gc_slow.worker_cpu = raw_smp_processor_id();
+		complete(&gc_slow.holding);
+		/* traverse() runs under the heap's mutex: it may sleep. */
+		for (ms = 0; ms < 10000; ms += 2) {
+			if (atomic_read(&gc_slow.state) == GC_SLOW_DESTROYING)
+				break;
+			usleep_range(1000, 2000);
+		}
+		msleep(20);
+		atomic_cmpxchg(&gc_slow.state, GC_SLOW_DESTROYING, GC_SLOW_LEFT);
+	}
+	return gc_node_type.traverse(obj, visit, arg);
+}
+
+#define GC_SLOW_RINGS	3
+#define GC_SLOW_RING	100
+
+static void gc_heap_destroyed_while_worker_mid_collection(struct kunit *test)
+{
+	struct gc_ctx *ctx = test->priv;
+	unsigned int i, destroy_cpu;
+	struct gc_node *first;
+	const struct cpumask *other;
+
+	gc_slow_type = gc_node_type;
+	gc_slow_type.name = "gc_slow";
+	gc_slow_type.traverse = gc_slow_traverse;
+	gc_slow.tester = current;
+	init_completion(&gc_slow.holding);
+	atomic_set(&gc_slow.state, GC_SLOW_IDLE);
+
+	/* Garbage rings, made while automatic collection is off. */
+	for (i = 0; i < GC_SLOW_RINGS; i++) {
+		gc_ring(test, ctx->heap, &gc_slow_type, ctx->counts,
+			GC_SLOW_RING, i * GC_SLOW_RING, &first);
+		pymm_put(first);
+	}
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->counts->released), 0);
+	/* One more allocation asks the worker for a gen0 collection. */
+	pymm_set_threshold(ctx->heap, 1, 10, 10);
+	pymm_put(gc_new(test, ctx->heap, &gc_node_type, ctx->counts,
+			GC_SLOW_RINGS * GC_SLOW_RING));
+	KUNIT_ASSERT_TRUE_MSG(test, wait_for_completion_timeout(&gc_slow.holding,
+								10 * HZ),
+			      "the worker did not collect");
+
+	/* Destroy from another CPU than the worker's, if there is one. */
+	other = cpumask_of(gc_other_cpu(gc_slow.worker_cpu, 0));
+	KUNIT_ASSERT_EQ(test, set_cpus_allowed_ptr(current, other), 0);
+	destroy_cpu = raw_smp_processor_id();
+	atomic_set(&gc_slow.state, GC_SLOW_DESTROYING);
+	pymm_heap_destroy(ctx->heap);
+	ctx->heap = NULL;
+	KUNIT_EXPECT_EQ(test, set_cpus_allowed_ptr(current, cpu_possible_mask),
+			0);
+
+	kunit_info(test, "worker collecting on CPU %u, heap destroyed on CPU %u\n",
+		   gc_slow.worker_cpu, destroy_cpu);
+	/* The worker's collection went on after the destroy had begun. */
+	KUNIT_EXPECT_EQ(test, atomic_read(&gc_slow.state), GC_SLOW_LEFT);
+	if (num_online_cpus() > 1)
+		KUNIT_EXPECT_NE(test, destroy_cpu, gc_slow.worker_cpu);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->counts->released),
+			GC_SLOW_RINGS * GC_SLOW_RING + 1);
+}
+
 static struct kunit_case gc_stress_cases[] = {
 	KUNIT_CASE_SLOW(gc_million_chain_is_freed_by_one_put),
 	KUNIT_CASE_SLOW(gc_million_node_cycle_is_collected),
 	KUNIT_CASE_SLOW(gc_collection_concurrent_with_mutators_frees_nothing_reachable),
+	KUNIT_CASE(gc_heap_destroyed_while_worker_mid_collection),
 	{}
 };
 

@@ -11,6 +11,7 @@
 #define _PYMM_TEST_H
 
 #include <kunit/test.h>
+#include <linux/kasan.h>
 #include <linux/mm.h>
 #include <linux/printk.h>
 #include <linux/sched.h>
@@ -88,6 +89,17 @@ static inline unsigned int pt_offset(const void *p)
 static inline unsigned long pt_arena_base(const void *p)
 {
 	return (unsigned long)p & ~(PT_ARENA_SIZE - 1);
+}
+
+/*
+ * Copy @n bytes of memory the test knows to be free, on purpose (to check
+ * that pymm left it alone): KASAN must not report this read.
+ */
+static inline void pt_peek(void *dst, const void *src, size_t n)
+{
+	kasan_disable_current();
+	memcpy(dst, src, n);
+	kasan_enable_current();
 }
 
 /* A byte pattern that depends on the position, so shifted copies show. */
