@@ -39,12 +39,15 @@ static void fresh_block_is_filled_with_poison_inuse(struct kunit *test)
 	need_debug(test);
 	p = pymm_malloc(100, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, p);
+	/* The whole class size is poisoned: claim it before reading it. */
+	KUNIT_EXPECT_EQ(test, pymm_usable_size(p), 104);
 	KUNIT_EXPECT_NULL(test, memchr_inv(p, POISON_INUSE, 104));
 	memset(p, 0, 104);
 	pymm_free(p);
 	/* Recycled (most likely the same block): poisoned again. */
 	q = pymm_malloc(100, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, q);
+	KUNIT_EXPECT_EQ(test, pymm_usable_size(q), 104);
 	KUNIT_EXPECT_NULL(test, memchr_inv(q, POISON_INUSE, 104));
 	pymm_free(q);
 }
@@ -113,17 +116,17 @@ static void check_damage_reported_at_free(struct kunit *test, size_t size,
 
 static void overflow_one_byte(u8 *p, size_t size)
 {
-	p[size] = 0;
+	pt_poke(p + size, 0, 1);
 }
 
 static void overflow_whole_tail(u8 *p, size_t size)
 {
-	memset(p + size, 0x33, PT_RZ);
+	pt_poke(p + size, 0x33, PT_RZ);
 }
 
 static void underflow_one_byte(u8 *p, size_t size)
 {
-	p[-1] = 0;
+	pt_poke(p - 1, 0, 1);
 }
 
 static void tail_red_zone_overflow_is_reported_at_free(struct kunit *test)
@@ -148,7 +151,7 @@ static void red_zone_damage_is_reported_by_usable_size(struct kunit *test)
 	need_debug(test);
 	p = pymm_malloc(40, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, p);
-	p[40] = 0x77;
+	pt_poke(p + 40, 0x77, 1);
 	e0 = err_count(test, PT_ERR_CORRUPTION);
 	pt_expect_warn_begin();
 	usable = pymm_usable_size(p);
@@ -175,7 +178,7 @@ static void write_after_free_is_reported_at_next_allocation(struct kunit *test)
 	p = pt_blocks_alloc(test, bag, 72, GFP_KERNEL);
 	KUNIT_ASSERT_EQ(test, pt_page(p), pt_page(bag->p[start]));
 	pt_blocks_free(bag, start + 1);
-	p[10] = 0x42;
+	pt_poke(p + 10, 0x42, 1);
 
 	e0 = err_count(test, PT_ERR_CORRUPTION);
 	pt_expect_warn_begin();
@@ -262,7 +265,7 @@ static void overwritten_free_list_link_is_reported(struct kunit *test)
 	p4 = bag->p[start + 4];
 	pt_blocks_free(bag, start + 2);
 	pt_blocks_free(bag, start + 4);
-	*(u64 *)(p4 - PT_RZ) = 0x4141414141414141ULL;
+	pt_poke(p4 - PT_RZ, 0x41, sizeof(u64));
 
 	e0 = err_count(test, PT_ERR_CORRUPTION);
 	pt_expect_warn_begin();

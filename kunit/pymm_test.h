@@ -102,6 +102,17 @@ static inline void pt_peek(void *dst, const void *src, size_t n)
 	kasan_enable_current();
 }
 
+/*
+ * Damage memory on purpose (a red zone, a freed block) to test pymm's own
+ * checks: a memset() that KASAN must not report.
+ */
+static inline void pt_poke(void *dst, u8 byte, size_t n)
+{
+	kasan_disable_current();
+	memset(dst, byte, n);
+	kasan_enable_current();
+}
+
 /* A byte pattern that depends on the position, so shifted copies show. */
 static inline u8 pt_pattern_byte(unsigned int seed, size_t i)
 {
