@@ -72,7 +72,7 @@ static void pymm_heap_unregister_keys(struct pymm_heap *heap)
 {
 	int i;
 
-	for (i = 0; i < ARRAY_SIZE(heap->keys); i++)
+	for (i = 0; i < PYMM_HEAP_NR_KEYS; i++)
 		lockdep_unregister_key(&heap->keys[i]);
 }
 
@@ -113,7 +113,7 @@ struct pymm_heap *pymm_heap_create(const char *name)
 	if (!heap)
 		return ERR_PTR(-ENOMEM);
 	strscpy(heap->name, name, sizeof(heap->name));
-	for (i = 0; i < ARRAY_SIZE(heap->keys); i++)
+	for (i = 0; i < PYMM_HEAP_NR_KEYS; i++)
 		lockdep_register_key(&heap->keys[i]);
 	__mutex_init(&heap->collect_lock, "pymm_heap->collect_lock",
 		     &heap->keys[0]);

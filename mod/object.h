@@ -110,6 +110,12 @@ struct pymm_gen {
 	u64 total_pause_ns;
 };
 
+/*
+ * Counted, not ARRAY_SIZE(): without CONFIG_LOCKDEP a lock_class_key is
+ * empty, and sizeof(keys) / sizeof(keys[0]) would divide by zero.
+ */
+#define PYMM_HEAP_NR_KEYS	3
+
 /**
  * struct pymm_heap - a GC domain
  * @name:	unique; names its debugfs directory
@@ -140,7 +146,7 @@ struct pymm_heap {
 	struct mutex collect_lock;	/* see @collect_lock above */
 	struct mutex drain_lock;	/* see @drain_lock above */
 	struct mutex lock;		/* see @lock above */
-	struct lock_class_key keys[3];
+	struct lock_class_key keys[PYMM_HEAP_NR_KEYS];
 	struct task_struct *lock_owner;
 	struct task_struct *drainer;
 	spinlock_t gen_lock;		/* see @gen_lock above */
