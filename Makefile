@@ -9,6 +9,7 @@
 #   make check-uml        KUnit in UML (2 passes) + kmemleak/lockdep/WARN checks
 #   make check-x86        the same in qemu (x86_64, TCG) with KASAN
 #   make check-kcsan      the same in qemu with KCSAN (not part of check)
+#   make bench            pymm vs kmalloc, kmem_cache and CPython (results/bench.*)
 #   make lint             checkpatch --strict, W=1 and sparse (C=2) builds
 #   make clean            kbuild clean of the modules
 #
@@ -18,7 +19,6 @@
 # build their own kernels and copies of the modules in PYMM_CACHE
 # (scripts/x86-kernel.sh).  PYMM_CHECK_TIERS: what `make check` runs, in
 # order (uml, x86, kcsan); default uml and x86.
-# Planned, not here yet: make bench.
 
 PYMM_ROOT := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 PYMM_CACHE ?= $(or $(HOME),/root)/.cache/pymm
@@ -32,8 +32,8 @@ export PYMM_CACHE PYMM_BUILD
 KARCH = $(if $(shell grep -sx CONFIG_UML=y $(KDIR)/.config),ARCH=um)
 KDIR_IS_UML := $(if $(filter $(abspath $(KDIR)),$(abspath $(PYMM_BUILD))),1)
 
-.PHONY: all modules kernel run check check-uml check-x86 check-kcsan lint \
-	clean help
+.PHONY: all modules kernel run check check-uml check-x86 check-kcsan bench \
+	lint clean help
 
 all: modules
 
@@ -57,6 +57,9 @@ check-x86:
 
 check-kcsan:
 	@$(PYMM_ROOT)/scripts/check.sh kcsan
+
+bench:
+	@$(PYMM_ROOT)/scripts/bench.sh
 
 lint:
 	@$(PYMM_ROOT)/scripts/lint.sh

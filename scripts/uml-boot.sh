@@ -2,11 +2,13 @@
 # uml-boot.sh - boot the cached UML kernel with the host's / as root
 # (hostfs) and scripts/uml-init.sh as PID 1, under a hard timeout.
 #
-# Usage: scripts/uml-boot.sh run|check OUTDIR
+# Usage: scripts/uml-boot.sh run|check|bench OUTDIR
 # Writes OUTDIR/params for the init script, the whole console to
 # OUTDIR/console.log and UML's exit status to OUTDIR/boot.rc.  Exits with
 # UML's status (124 = timeout).  Environment:
-#   PYMM_CORE_KO PYMM_KUNIT_KO PYMM_DEMO_KO  module files (default: repo's)
+#   PYMM_CORE_KO PYMM_KUNIT_KO PYMM_DEMO_KO PYMM_BENCH_KO  module files
+#                      (default: the repository's)
+#   PYMM_BENCH_ARGS    args for pymm_bench.ko
 #   PYMM_DEBUGFS       debugfs dir printed by `run` (/sys/kernel/debug/pymm)
 #   PYMM_PASS_A_ARGS PYMM_PASS_B_ARGS  core module args per check pass
 #   PYMM_KUNIT_ARGS    args for the KUnit module (both passes)
@@ -24,6 +26,8 @@ write_params() {
 		printf 'PYMM_CORE_KO=%q\n' "${PYMM_CORE_KO:-$PYMM_ROOT/mod/pymm.ko}"
 		printf 'PYMM_KUNIT_KO=%q\n' "${PYMM_KUNIT_KO:-$PYMM_ROOT/kunit/pymm_kunit.ko}"
 		printf 'PYMM_DEMO_KO=%q\n' "${PYMM_DEMO_KO:-$PYMM_ROOT/mod/pymm_demo.ko}"
+		printf 'PYMM_BENCH_KO=%q\n' "${PYMM_BENCH_KO:-$PYMM_ROOT/mod/pymm_bench.ko}"
+		printf 'PYMM_BENCH_ARGS=%q\n' "${PYMM_BENCH_ARGS-}"
 		printf 'PYMM_DEBUGFS=%q\n' "${PYMM_DEBUGFS:-/sys/kernel/debug/pymm}"
 		printf 'PYMM_PASS_A_ARGS=%q\n' "${PYMM_PASS_A_ARGS-}"
 		printf 'PYMM_PASS_B_ARGS=%q\n' "${PYMM_PASS_B_ARGS-debug=1}"
@@ -79,7 +83,7 @@ boot() {
 }
 
 main() {
-	(($# == 2)) || die "usage: $0 run|check OUTDIR"
+	(($# == 2)) || die "usage: $0 run|check|bench OUTDIR"
 	local mode=$1 out=$2 rc=0
 	[[ -x $PYMM_BUILD/linux ]] || die "no UML kernel at $PYMM_BUILD/linux (run make kernel)"
 	mkdir -p "$out"

@@ -4,10 +4,12 @@
 # The root filesystem is the host's / (hostfs), so this script, the modules
 # and the results directory are all at their host paths.  The kernel command
 # line carries pymm_out=<results dir>; $pymm_out/params (written by
-# uml-boot.sh) sets PYMM_MODE (run|check) and the module paths.
+# uml-boot.sh) sets PYMM_MODE (run|check|bench) and the module paths.
 #
 # run:   insmod core + demo, cat every file under the debugfs dir, rmmod
 #        demo, cat summary, rmmod core.
+# bench: insmod core, insmod pymm_bench.ko (it prints its figures and
+#        fails its load on purpose), rmmod core.
 # check: fault-injection + kmemleak setup, then per pass (A: no args,
 #        B: debug=1) insmod core, insmod the KUnit module (suites run at
 #        load), rmmod both; then a final kmemleak scan.
@@ -107,6 +109,22 @@ run_mode() {
 	run rmmod "$(modname "$PYMM_CORE_KO")"
 }
 
+# pymm_bench.ko measures at load and then refuses to stay (-EAGAIN).
+bench_mode() {
+	local -a bargs
+	read -ra bargs <<<"$PYMM_BENCH_ARGS"
+	need_file "$PYMM_CORE_KO"
+	need_file "$PYMM_BENCH_KO"
+	run insmod "$PYMM_CORE_KO"
+	mark "bench start"
+	if run insmod "$PYMM_BENCH_KO" "${bargs[@]}"; then
+		error "pymm_bench.ko stayed loaded"
+		run rmmod "$(modname "$PYMM_BENCH_KO")"
+	fi
+	mark "bench end"
+	run rmmod "$(modname "$PYMM_CORE_KO")"
+}
+
 # Fail only the tasks that set make_it_fail (fault-injection task filter).
 setup_fault_injection() {
 	local d
@@ -191,6 +209,7 @@ main() {
 	case $PYMM_MODE in
 	run) run_mode 2>&1 | tee "$OUT/transcript.txt" ;;
 	check) check_mode ;;
+	bench) bench_mode ;;
 	*) error "unknown mode '$PYMM_MODE'"; exit 1 ;;
 	esac
 }
