@@ -29,13 +29,19 @@
  * The high-order attempt uses __GFP_NORETRY so it never triggers heavy
  * compaction or the OOM killer on behalf of a 8-byte request.
  *
- * pymm_pages maps the page number (relative to PAGE_OFFSET) of every pool
- * page to its arena, so pymm_free() recognises its own blocks in O(1)
- * without reading the pages themselves.  An arena is unmapped before its
- * pages are freed, and its struct is freed after an RCU grace period.
+ * Every pool page carries its arena in its struct page, so pymm_free()
+ * recognises its own blocks in O(1) without reading the pages themselves:
+ * page->private holds the arena and page->index the arena xor a random
+ * word drawn at load, a pair no page pymm did not tag carries by chance
+ * (a slab page keeps its freelist and counters there).  The pages are
+ * pymm's own, from alloc_pages(), unmapped and on no LRU, so nothing else
+ * reads those fields.  An arena is untagged before its pages are freed,
+ * and its struct is freed after an RCU grace period, so a lookup that
+ * races with the release reads a valid (all-free) descriptor.
  */
 #include <linux/gfp.h>
 #include <linux/mm.h>
+#include <linux/random.h>
 #include <linux/shrinker.h>
 #include <linux/slab.h>
 
@@ -52,14 +58,8 @@ unsigned long pymm_arenas_now;
 unsigned long pymm_pages_held;
 
 static struct pymm_arena *nfp2lasta[PYMM_ARENA_POOLS + 1];
-static DEFINE_XARRAY_FLAGS(pymm_pages, XA_FLAGS_LOCK_IRQ);
 static struct shrinker *pymm_shrinker;
-
-/* Injective on addresses; small for direct-map addresses. */
-static unsigned long pymm_page_key(const void *p)
-{
-	return ((unsigned long)p - PAGE_OFFSET) >> PAGE_SHIFT;
-}
+static unsigned long pymm_page_magic __read_mostly;
 
 /**
  * pymm_arena_lookup - the arena a pointer lies in
@@ -72,40 +72,29 @@ static unsigned long pymm_page_key(const void *p)
  */
 struct pymm_arena *pymm_arena_lookup(const void *p)
 {
-	return xa_load(&pymm_pages, pymm_page_key(p));
+	struct page *page;
+	unsigned long arena;
+
+	if (unlikely(!virt_addr_valid(p)))
+		return NULL;
+	page = virt_to_page(p);
+	arena = READ_ONCE(page->private);
+	if (!arena || READ_ONCE(page->index) != (arena ^ pymm_page_magic))
+		return NULL;
+	return (struct pymm_arena *)arena;
 }
 
-static int pymm_arena_map(struct pymm_arena *arena, gfp_t gfp)
+/* Tag the pages of @arena with it (@arena set) or untag them. */
+static void pymm_arena_tag(struct pymm_arena *arena, bool set)
 {
-	unsigned long key = pymm_page_key(arena->base);
-	unsigned long flags;
+	struct page *page = virt_to_page(arena->base);
+	unsigned long tag = set ? (unsigned long)arena : 0;
 	unsigned int i;
-	void *old = NULL;
 
-	xa_lock_irqsave(&pymm_pages, flags);
 	for (i = 0; i < arena->npools; i++) {
-		old = __xa_store(&pymm_pages, key + i, arena, gfp);
-		if (xa_is_err(old))
-			break;
+		WRITE_ONCE(page[i].index, set ? tag ^ pymm_page_magic : 0);
+		WRITE_ONCE(page[i].private, tag);
 	}
-	if (xa_is_err(old)) {
-		while (i--)
-			__xa_erase(&pymm_pages, key + i);
-	}
-	xa_unlock_irqrestore(&pymm_pages, flags);
-	return xa_err(old);
-}
-
-static void pymm_arena_unmap(struct pymm_arena *arena)
-{
-	unsigned long key = pymm_page_key(arena->base);
-	unsigned long flags;
-	unsigned int i;
-
-	xa_lock_irqsave(&pymm_pages, flags);
-	for (i = 0; i < arena->npools; i++)
-		__xa_erase(&pymm_pages, key + i);
-	xa_unlock_irqrestore(&pymm_pages, flags);
 }
 
 static void pymm_arena_free(struct pymm_arena *arena)
@@ -277,7 +266,7 @@ struct pymm_arena *pymm_pool_put(struct pymm_pool *pool)
  */
 void pymm_arena_release(struct pymm_arena *arena)
 {
-	pymm_arena_unmap(arena);
+	pymm_arena_tag(arena, false);
 	pymm_arena_free(arena);
 }
 
@@ -324,8 +313,7 @@ int pymm_arena_grow(gfp_t gfp)
 		pool->szidx = PYMM_POOL_FREE;
 		pool->idx = i;
 	}
-	if (pymm_arena_map(arena, gfp))
-		goto free_arena;
+	pymm_arena_tag(arena, true);
 
 	spin_lock_irqsave(&pymm_arena_lock, flags);
 	pymm_arenas_now++;
@@ -346,8 +334,6 @@ int pymm_arena_grow(gfp_t gfp)
 		pymm_arena_release(arena);
 	return 0;
 
-free_arena:
-	kfree(arena);
 free_pages:
 	__free_pages(page, order);
 	return -ENOMEM;
@@ -390,6 +376,7 @@ static unsigned long pymm_shrink_scan(struct shrinker *shrinker,
 
 int pymm_arenas_init(void)
 {
+	pymm_page_magic = get_random_long() | 1;
 	pymm_shrinker = shrinker_alloc(0, "pymm");
 	if (!pymm_shrinker)
 		return -ENOMEM;
@@ -424,7 +411,7 @@ void pymm_arenas_exit(void)
 	list_splice_init(&pymm_full_arenas, &pymm_usable_arenas);
 	list_for_each_entry_safe(arena, next, &pymm_usable_arenas, link) {
 		list_del(&arena->link);
-		pymm_arena_unmap(arena);
+		pymm_arena_tag(arena, false);
 		if (arena->nfreepools == arena->npools) {
 			pymm_arena_free(arena);
 		} else {
@@ -435,6 +422,5 @@ void pymm_arenas_exit(void)
 	if (leaked)
 		pr_err("pymm: LEAK: %lu blocks still live at unload; keeping their %lu pages\n",
 		       blocks, leaked);
-	xa_destroy(&pymm_pages);
 	rcu_barrier();
 }

@@ -18,6 +18,8 @@
  * beside kmalloc's and a kmem_cache's from the same boot; only ratios mean
  * anything.
  *
+ *   calib      the parts of a fast path: interrupts off and on, a spinlock
+ *              with interrupts off, an RCU read section, pymm_usable_size()
  *   fastpath   alloc+free pairs, LIFO, per size: pymm, kmalloc, and a
  *              kmem_cache of exactly that size; ns per pair
  *   mixed      100,000 blocks of sizes uniform in 1..512 allocated, then
@@ -35,9 +37,11 @@
 #include <linux/kernel.h>
 #include <linux/module.h>
 #include <linux/mm.h>
+#include <linux/rcupdate.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
+#include <linux/spinlock.h>
 #include <linux/uio.h>
 #include <linux/vmalloc.h>
 #include <linux/vmstat.h>
@@ -127,6 +131,69 @@ static void pb_fastpath(void)
 			       div64_u64(pb_median(ns[a], rounds) * 1000, pairs),
 			       "ns");
 	}
+}
+
+/*
+ * What the fast paths are made of, in the same units: an empty loop, an
+ * interrupt-off section, a spinlock with interrupts off, an RCU read
+ * section, and pymm_usable_size() (page lookup, class lock, block check:
+ * a free without the free list).
+ */
+static DEFINE_SPINLOCK(pb_lock);
+
+static noinline u64 pb_calib_one(unsigned int what, void *block)
+{
+	unsigned long i, flags;
+	u64 t0 = ktime_get_ns();
+	size_t sum = 0;
+
+	for (i = 0; i < pairs; i++) {
+		switch (what) {
+		case 1:
+			local_irq_save(flags);
+			local_irq_restore(flags);
+			break;
+		case 2:
+			spin_lock_irqsave(&pb_lock, flags);
+			spin_unlock_irqrestore(&pb_lock, flags);
+			break;
+		case 3:
+			rcu_read_lock();
+			rcu_read_unlock();
+			break;
+		case 4:
+			sum += pymm_usable_size(block);
+			break;
+		default:
+			barrier();
+		}
+	}
+	if (what == 4 && sum != (size_t)pairs * 64)
+		pb_failed++;
+	return ktime_get_ns() - t0;
+}
+
+static void pb_calibrate(void)
+{
+	static const char * const names[] = {
+		"empty_loop", "irq_off_on", "spin_lock_irqsave", "rcu_read_lock",
+		"pymm_usable_size",
+	};
+	u64 ns[ARRAY_SIZE(names)][PB_MAX_ROUNDS];
+	void *block = pymm_malloc(64, GFP_KERNEL);
+	unsigned int r, w;
+
+	if (!block) {
+		pb_failed++;
+		return;
+	}
+	for (r = 0; r < rounds; r++)
+		for (w = 0; w < ARRAY_SIZE(names); w++)
+			ns[w][r] = pb_calib_one(w, block);
+	pymm_free(block);
+	for (w = 0; w < ARRAY_SIZE(names); w++)
+		pb_csv("calib", names[w], 64, "kernel",
+		       div64_u64(pb_median(ns[w], rounds) * 1000, pairs), "ns");
 }
 
 #define PB_BATCH	100000
@@ -414,8 +481,10 @@ static int __init pymm_bench_init(void)
 	live = max(live, 1000U);
 	pr_info("pymm_bench: start pairs=%lu rounds=%u live=%u\n", pairs,
 		rounds, live);
-	if (sections & 1)
+	if (sections & 1) {
+		pb_calibrate();
 		pb_fastpath();
+	}
 	if (sections & 2)
 		pb_mixed();
 	if (sections & 4)

@@ -31,7 +31,7 @@
  *   pymm_arena_lock   (global) arena lists and ordering, free-pool masks,
  *                     the cached arena, arena counters.  Taken only when a
  *                     pool changes hands, never per block.
- *   xarray locks      (pymm_pages, pymm_large) taken with no other pymm lock
+ *   xarray lock       (pymm_large) taken with no other pymm lock
  *                     held.
  * All of them are taken with interrupts disabled: pymm serves hardirq callers.
  */

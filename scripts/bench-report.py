@@ -100,7 +100,7 @@ def table(rows):
         out.append(f'{s:>6} {p:>9.2f} {k:>9.2f} {c:>10.2f} {p / k:>9.2f} {p / c:>7.2f}')
     out.append('')
     for r in rows:
-        if r['section'] in ('mixed', 'footprint', 'gc'):
+        if r['section'] in ('calib', 'mixed', 'footprint', 'gc'):
             out.append(f"{r['section']:<10} {r['case']:<14} {r['param']:>8} "
                        f"{r['allocator']:<8} {r['value']:>12.3f} {r['unit']}")
     return out
