@@ -194,9 +194,16 @@ static void one_page_arena_when_order_6_fails(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, a->rows[r].pools, 1);
 	KUNIT_EXPECT_EQ(test, a->rows[r].free, 0);
 
-	/* Emptied, it is cached like any arena (none was cached). */
+	/* Emptied, it is cached like any arena (none was cached).  Its pool is
+	 * used up first, so that it is no CPU's current pool.
+	 */
 	KUNIT_ASSERT_EQ(test, s1.v[PT_ARENAS_CACHED], 0);
-	pt_blocks_free(bag, bag->n - 1);
+	for (i = 1; i < cap; i++)
+		KUNIT_ASSERT_EQ(test, pt_page(pt_blocks_alloc(test, bag, BIG_SIZE,
+							      GFP_KERNEL)),
+				pt_page(x));
+	for (i = 0; i < cap; i++)
+		pt_blocks_free(bag, bag->n - 1 - i);
 	pt_read_summary(test, &s2);
 	KUNIT_EXPECT_EQ(test, s2.v[PT_ARENAS_CACHED], 1);
 	pt_read_arenas(test, a);

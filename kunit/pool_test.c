@@ -133,6 +133,12 @@ static void pool_holds_page_size_over_stride_blocks(struct kunit *test)
 	pt_blocks_free_all(bag);
 }
 
+/*
+ * A pool that was full goes to the front of usedpools when a block is freed
+ * into it, so it is the next pool the class allocates from: at once in
+ * debug mode, which allocates from the head of usedpools, and otherwise
+ * once this CPU's current pool is used up.
+ */
 static void full_pool_rejoins_usedpools_at_front(struct kunit *test)
 {
 	static const unsigned int classes[] = { 9, BIG_CLASS };
@@ -141,12 +147,13 @@ static void full_pool_rejoins_usedpools_at_front(struct kunit *test)
 
 	for (k = 0; k < ARRAY_SIZE(classes); k++) {
 		unsigned int cls = classes[k], cap = pt_capacity(test, cls);
+		unsigned int rest = pt_debug(test) ? 0 : cap - 1;
 		size_t size = pt_class_size(cls);
 		unsigned int start;
 		u8 *y, *x, *again, *next;
 
 		pt_drain_class(test, bag, cls);
-		/* Pool P1 full, pool P2 with one block, P2 heads usedpools. */
+		/* Pool P1 full, pool P2 with one block. */
 		start = bag->n;
 		for (i = 0; i < cap; i++)
 			pt_blocks_alloc(test, bag, size, GFP_KERNEL);
@@ -156,13 +163,25 @@ static void full_pool_rejoins_usedpools_at_front(struct kunit *test)
 		/* A block freed into full P1 puts P1 first. */
 		x = bag->p[start + 2];
 		pt_blocks_free(bag, start + 2);
+		/* What is left of P2 as the current pool, then x. */
+		for (i = 1; i <= rest; i++) {
+			next = pt_blocks_alloc(test, bag, size, GFP_KERNEL);
+			KUNIT_ASSERT_PTR_EQ_MSG(test, next,
+						y + i * pt_stride(test, cls),
+						"class %u", cls);
+		}
 		again = pymm_malloc(size, GFP_KERNEL);
 		KUNIT_EXPECT_PTR_EQ_MSG(test, again, x, "class %u", cls);
 		pt_blocks_add(test, bag, again);
-		/* P1 is full again: allocation goes on in P2. */
+		/* P1 is full again: allocation goes on in P2, or a fresh pool. */
 		next = pt_blocks_alloc(test, bag, size, GFP_KERNEL);
-		KUNIT_EXPECT_PTR_EQ_MSG(test, next, y + pt_stride(test, cls),
-					"class %u", cls);
+		if (rest)
+			KUNIT_EXPECT_EQ_MSG(test, pt_offset(next), pt_first(test),
+					    "class %u", cls);
+		else
+			KUNIT_EXPECT_PTR_EQ_MSG(test, next,
+						y + pt_stride(test, cls),
+						"class %u", cls);
 		pt_blocks_free_all(bag);
 	}
 }
@@ -377,6 +396,8 @@ static void shrinker_frees_the_cached_arena(struct kunit *test)
 	struct pt_summary s0, s1, s2;
 	unsigned int i, pools = 0;
 
+	/* Nothing is cached, and no CPU has a current pool. */
+	pt_drop_slab(test);
 	/* An arena is made empty: afterwards one is cached. */
 	for (i = 0; i < PT_ARENA_POOLS; i++)
 		pt_fill_free_pool(fill, 0, i);

@@ -241,8 +241,9 @@ unsigned int pt_drain_class(struct kunit *test, struct pt_blocks *b,
 
 /*
  * Leave class @cls with a pool holding exactly one block, in an arena that
- * also holds a full pool of the class (so the arena cannot go empty).
- * Returns that block, the last one put into @b.
+ * also holds a full pool of the class (so the arena cannot go empty), and
+ * that is no CPU's current pool (it runs the shrinkers, which hand those
+ * back).  Returns that block, the last one put into @b.
  */
 void *pt_pool_with_anchor(struct kunit *test, struct pt_blocks *b,
 			  unsigned int cls);

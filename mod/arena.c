@@ -21,7 +21,8 @@
  *
  * An arena whose pools are all free leaves the list: it becomes the cached
  * arena if there is none, and otherwise goes back to the page allocator.
- * The shrinker frees the cached arena under memory pressure.
+ * The shrinker hands the CPUs' current pools back (cpu.c), which may empty
+ * arenas, and frees the cached arena under memory pressure.
  *
  * When an order-PYMM_ARENA_ORDER block cannot be had cheaply, the arena is
  * a single page instead: one pool is all the caller needs, and failing a
@@ -312,6 +313,7 @@ int pymm_arena_grow(gfp_t gfp)
 		INIT_LIST_HEAD(&pool->link);
 		pool->szidx = PYMM_POOL_FREE;
 		pool->idx = i;
+		pool->owned = 0;
 	}
 	pymm_arena_tag(arena, true);
 
@@ -355,23 +357,34 @@ static struct pymm_arena *pymm_uncache(void)
 	return arena;
 }
 
+/*
+ * What the shrinker can give back: the cached arena, and whatever the CPUs'
+ * current pools hold (handing them back may empty pools and arenas).
+ */
 static unsigned long pymm_shrink_count(struct shrinker *shrinker,
 				       struct shrink_control *sc)
 {
-	return READ_ONCE(pymm_cached_arena) ? PYMM_ARENA_POOLS : SHRINK_EMPTY;
+	unsigned long n = atomic_long_read(&pymm_pools_owned);
+
+	if (READ_ONCE(pymm_cached_arena))
+		n += PYMM_ARENA_POOLS;
+	return n ? n : SHRINK_EMPTY;
 }
 
 static unsigned long pymm_shrink_scan(struct shrinker *shrinker,
 				      struct shrink_control *sc)
 {
-	struct pymm_arena *arena = pymm_uncache();
+	unsigned long before = READ_ONCE(pymm_arenas_freed);
+	struct pymm_arena *arena;
 	unsigned long freed;
 
-	if (!arena)
-		return SHRINK_STOP;
-	freed = arena->npools;
-	pymm_arena_release(arena);
-	return freed;
+	pymm_cpu_flush_all();
+	arena = pymm_uncache();
+	if (arena)
+		pymm_arena_release(arena);
+	/* Pages given back, the flush's own releases included. */
+	freed = (READ_ONCE(pymm_arenas_freed) - before) * PYMM_ARENA_POOLS;
+	return freed ? freed : SHRINK_STOP;
 }
 
 int pymm_arenas_init(void)
@@ -406,7 +419,7 @@ void pymm_arenas_exit(void)
 		pymm_arena_release(arena);
 
 	for (i = 0; i < PYMM_NR_CLASSES; i++)
-		blocks += pymm_classes[i].allocs - pymm_classes[i].frees;
+		blocks += pymm_class_inuse(i);
 
 	list_splice_init(&pymm_full_arenas, &pymm_usable_arenas);
 	list_for_each_entry_safe(arena, next, &pymm_usable_arenas, link) {

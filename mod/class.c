@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Size classes: blocks handed out from pools.
+ * Size classes: blocks handed out from pools, under the class lock.
  *
  * A request of n bytes (1 <= n <= PYMM_SMALL_MAX) is served by class
  * (n - 1) / 8, whose blocks are (class + 1) * 8 bytes.  Each class owns
@@ -11,10 +11,18 @@
  *                                  |
  *                                  +-> freeblock -> block -> block -> NULL
  *
- * A pool moves between three states, always under its class lock:
+ * A pool that is no CPU's current pool (cpu.c) moves between three states,
+ * always under its class lock:
  *   used  (0 < nused < capacity)  on usedpools
  *   full  (nused == capacity)     off usedpools; a free puts it back first
  *   empty (nused == 0)            given back to its arena (arena.c)
+ * A CPU takes its current pool from the head of usedpools (or a fresh one
+ * from the arenas) and puts it back here when it has used it up.  While it
+ * is owned, frees from other CPUs go onto its shared list (freeblock) here,
+ * and the owner takes that list over when its private one runs dry.
+ *
+ * This file is the whole allocator in debug mode, which has no per-CPU
+ * pools, and the slow path of the per-CPU one otherwise.
  *
  * A block is taken from the pool's free list if it has one, otherwise carved
  * from the never-used tail of the page at nextoffset; pages are never touched
@@ -28,14 +36,6 @@
 #include "pymm_kasan.h"
 
 struct pymm_class pymm_classes[PYMM_NR_CLASSES];
-
-/* Where the free-list link of @block is kept: its first word, or in debug
- * mode the head red zone just before it.
- */
-static inline void **pymm_link(struct pymm_class *cls, const void *block)
-{
-	return (void **)(block - cls->first);
-}
 
 void pymm_classes_init(void)
 {
@@ -53,15 +53,6 @@ void pymm_classes_init(void)
 		/* Exact for every offset below PAGE_SIZE: see pymm_slot(). */
 		cls->recip = DIV_ROUND_UP_ULL(1ULL << 32, cls->stride);
 	}
-}
-
-/* Index of the slot that byte offset @off of a pool page falls in.  With
- * off < 2^12 and recip = ceil(2^32 / stride) the rounding error is below
- * 2^-20, less than the 1/stride gap to the next integer.
- */
-static inline unsigned int pymm_slot(struct pymm_class *cls, unsigned int off)
-{
-	return ((u64)off * cls->recip) >> 32;
 }
 
 /*
@@ -96,9 +87,53 @@ static struct pymm_pool *pymm_class_refill(struct pymm_class *cls,
 	return pool;
 }
 
-void *pymm_small_alloc(size_t size, gfp_t gfp)
+/*
+ * What every small block goes through on its way out, with no lock held:
+ * KASAN opens exactly @size bytes (the rounding slack becomes a redzone),
+ * debug mode frames it, __GFP_ZERO or init_on_alloc zeroes it, and kmemleak
+ * starts tracking it.
+ */
+void pymm_block_handout(struct pymm_class *cls, void *block, size_t size,
+			gfp_t gfp)
 {
-	struct pymm_class *cls = &pymm_classes[pymm_size_to_class(size)];
+	pymm_kasan_unpoison(block, cls->size, cls->size);
+	if (want_init_on_alloc(gfp))
+		memset(block, 0, cls->size);
+	pymm_kasan_unpoison(block, size, cls->size);
+	kmemleak_alloc(block, cls->size, 1, gfp);
+}
+
+/*
+ * What every small block goes through on its way back, before it is linked
+ * into a free list: kmemleak forgets it, and init_on_free or debug mode
+ * overwrite it.  KASAN poisons it once it is linked.
+ */
+void pymm_block_takeback(struct pymm_class *cls, const void *block)
+{
+	kmemleak_free(block);
+	if (static_branch_unlikely(&pymm_debug_key)) {
+		pymm_kasan_unpoison(block, cls->size, cls->size);
+		pymm_debug_poison(cls, (void *)block);
+	} else if (want_init_on_free()) {
+		pymm_kasan_unpoison(block, cls->size, cls->size);
+		memset((void *)block, 0, cls->size);
+	}
+}
+
+/**
+ * pymm_class_alloc - allocate a block of @cls under its lock
+ * @cls: the class
+ * @size: the requested size, for KASAN and the statistics
+ * @gfp: the caller's flags
+ *
+ * The allocator of debug mode: the pool at the head of usedpools gives the
+ * block.
+ *
+ * Return: the block, or NULL.
+ */
+void *pymm_class_alloc(struct pymm_class *cls, size_t size, gfp_t gfp)
+{
+	struct pymm_cpu_class *pc;
 	struct pymm_pool *pool;
 	unsigned long flags;
 	bool recycled;
@@ -121,7 +156,7 @@ void *pymm_small_alloc(size_t size, gfp_t gfp)
 			pymm_debug_check_next(cls, pool);
 	} else {
 		block = pymm_pool_addr(pool) + pool->nextoffset + cls->first;
-		pool->nextoffset += cls->stride;
+		WRITE_ONCE(pool->nextoffset, pool->nextoffset + cls->stride);
 	}
 	if (unlikely(++pool->nused == cls->capacity))
 		list_del_init(&pool->link);
@@ -129,83 +164,94 @@ void *pymm_small_alloc(size_t size, gfp_t gfp)
 		 pool->nextoffset + cls->stride > PAGE_SIZE)
 		/* Debug dropped a damaged free list: nothing left to carve. */
 		list_del_init(&pool->link);
-	cls->allocs++;
-	cls->requested += size;
+	pc = pymm_this_cpu(cls);
+	pc->allocs++;
+	pc->requested += size;
 	spin_unlock_irqrestore(&cls->lock, flags);
 
-	pymm_kasan_unpoison(block, cls->size, cls->size);
-	if (static_branch_unlikely(&pymm_debug_key))
+	if (static_branch_unlikely(&pymm_debug_key)) {
+		pymm_kasan_unpoison(block, cls->size, cls->size);
 		pymm_debug_alloc(cls, block, recycled);
-	if (want_init_on_alloc(gfp))
-		memset(block, 0, cls->size);
-	/* The rounding slack becomes a redzone. */
-	pymm_kasan_unpoison(block, size, cls->size);
-	kmemleak_alloc(block, cls->size, 1, gfp);
+	}
+	pymm_block_handout(cls, block, size, gfp);
 	return block;
 }
 
-/*
- * The class @pool belongs to, or NULL.  Read without the class lock, so
- * pymm_pool_check() confirms it under the lock: for a pool holding a live
- * block it cannot change, for anything else it may.
+/**
+ * pymm_pool_class - the class a pool belongs to, or NULL
+ * @pool: any pool descriptor
+ *
+ * Read without the class lock, so pymm_pool_check() confirms it under the
+ * lock: for a pool holding a live block it cannot change, for anything else
+ * it may.
+ *
+ * Return: the class, or NULL for a free pool.
  */
-static struct pymm_class *pymm_pool_class(struct pymm_pool *pool)
+struct pymm_class *pymm_pool_class(struct pymm_pool *pool)
 {
 	unsigned int szidx = READ_ONCE(pool->szidx);
 
 	return szidx < PYMM_NR_CLASSES ? &pymm_classes[szidx] : NULL;
 }
 
-/*
- * Is @p a live block of @pool, a pool of @cls?  Returns 0 or a pymm_error.
+/**
+ * pymm_pool_check - is @p a live block of @pool, a pool of @cls?
+ * @cls: the class
+ * @pool: the pool @p lies in
+ * @p: the pointer
+ *
  * A pointer that survives this is a block start below nextoffset that is
- * not the head of the free list; debug mode then also checks its red zones
- * and, if needed, the whole free list.  Called with the class lock held.
+ * neither the head of the pool's shared free list nor, if the pool is this
+ * CPU's current one, the head of this CPU's private list; debug mode then
+ * also checks its red zones and, if needed, the whole free list.  Called
+ * with the class lock held.
+ *
+ * Return: 0 or a pymm_error.
  */
-static int pymm_pool_check(struct pymm_class *cls, struct pymm_pool *pool,
-			   const void *p)
+int pymm_pool_check(struct pymm_class *cls, struct pymm_pool *pool,
+		    const void *p)
 {
 	unsigned int off = pymm_page_offset(p);
 	unsigned int slot = pymm_slot(cls, off) * cls->stride;
+	struct pymm_cpu_class *pc;
 
-	if (pool->szidx != cls - pymm_classes || slot >= pool->nextoffset)
+	if (pool->szidx != cls - pymm_classes ||
+	    slot >= READ_ONCE(pool->nextoffset))
 		return PYMM_ERR_INVALID;
 	if (off != slot + cls->first)
 		return PYMM_ERR_MIDDLE;
 	if (p == pool->freeblock)
 		return PYMM_ERR_DOUBLE_FREE;
+	if (pool->owned) {
+		pc = pymm_this_cpu(cls);
+		if (pc->pool == pool && p == pc->freelist)
+			return PYMM_ERR_DOUBLE_FREE;
+	}
 	if (static_branch_unlikely(&pymm_debug_key))
 		return pymm_debug_check_free(cls, pool, p);
 	return 0;
 }
 
-static struct pymm_pool *pymm_arena_pool(struct pymm_arena *arena,
-					 const void *p)
-{
-	return &arena->pools[(p - arena->base) >> PAGE_SHIFT];
-}
-
 /**
- * pymm_small_free - give a block back to its pool
- * @arena: the arena @p lies in, looked up under rcu_read_lock()
+ * pymm_class_free - give a block back to its pool's shared free list
+ * @cls: the class of @pool, from pymm_pool_class()
+ * @pool: the pool @p lies in
  * @p: the block
+ *
+ * The free of debug mode, and of a block whose pool is not this CPU's
+ * current pool.  A pool that was full goes back to the front of usedpools,
+ * and one that empties goes back to its arena, unless a CPU owns it.
  *
  * Return: 0, or the pymm_error that was reported.  A refused pointer leaves
  * every pool untouched.
  */
-int pymm_small_free(struct pymm_arena *arena, const void *p)
+int pymm_class_free(struct pymm_class *cls, struct pymm_pool *pool,
+		    const void *p)
 {
-	struct pymm_pool *pool = pymm_arena_pool(arena, p);
 	struct pymm_arena *empty = NULL;
-	struct pymm_class *cls;
 	unsigned long flags;
 	int err;
 
-	cls = pymm_pool_class(pool);
-	if (unlikely(!cls)) {
-		pymm_report(PYMM_ERR_INVALID, p, -1, "pymm_free");
-		return PYMM_ERR_INVALID;
-	}
 	spin_lock_irqsave(&cls->lock, flags);
 	err = pymm_pool_check(cls, pool, p);
 	if (unlikely(err && err != PYMM_ERR_CORRUPTION)) {
@@ -213,19 +259,15 @@ int pymm_small_free(struct pymm_arena *arena, const void *p)
 		pymm_report(err, p, cls - pymm_classes, "pymm_free");
 		return err;
 	}
-	kmemleak_free(p);
-	if (static_branch_unlikely(&pymm_debug_key)) {
-		pymm_kasan_unpoison(p, cls->size, cls->size);
-		pymm_debug_poison(cls, (void *)p);
-	} else if (want_init_on_free()) {
-		pymm_kasan_unpoison(p, cls->size, cls->size);
-		memset((void *)p, 0, cls->size);
-	}
+	pymm_block_takeback(cls, p);
 	pymm_kasan_write_link(pymm_link(cls, p), pool->freeblock);
 	pymm_kasan_poison(p, cls->size, PYMM_KASAN_FREE);
 	pool->freeblock = (void *)p;
-	cls->frees++;
-	if (unlikely(pool->nused-- == cls->capacity)) {
+	pymm_this_cpu(cls)->frees++;
+	pool->nused--;
+	if (pool->owned) {
+		/* Its owner takes the shared list over when it needs it. */
+	} else if (unlikely(pool->nused == cls->capacity - 1)) {
 		list_add(&pool->link, &cls->usedpools);
 	} else if (unlikely(!pool->nused)) {
 		list_del(&pool->link);

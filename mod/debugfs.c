@@ -6,19 +6,22 @@
  * script can parse it; README.md documents each column.
  *
  * Statistics are lazy: the fast path keeps only two counters per class
- * (allocs, frees) and the sum of requested sizes, all in the class's own
- * cache line under the lock it already holds.  Everything else (blocks in
- * use, free blocks, bytes) is derived here.
+ * (allocs, frees) and the sum of requested sizes, in its own CPU's state
+ * (cpu.c), and a reader adds the CPUs up.  Everything else (blocks in use,
+ * free blocks, bytes) is derived here.  The sums are exact when the
+ * allocator is quiet; while it is busy they may be off by the operations in
+ * flight, so a class's blocks in use are clamped to what its pools can hold.
  *
  * How long a reader can stall the allocator:
- *   classes, summary  each class lock is held only to copy four counters:
- *                     O(1), with no walk over pools.
+ *   classes, summary  no lock but the class lock, held to read one count
+ *                     of pools: O(1), with no walk over pools.
  *   arenas            pymm_arena_lock is held while the arena lists are
  *                     copied into a buffer: O(number of arenas), a few ns
  *                     each.  The block fast path never takes that lock; only
  *                     a class taking or returning a whole pool waits.
  */
 #include <linux/debugfs.h>
+#include <linux/minmax.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 
@@ -31,20 +34,25 @@ struct pymm_class_stats {
 	unsigned long npools;
 	unsigned long allocs;
 	unsigned long frees;
+	unsigned long inuse;
 	u64 requested;
 };
 
 static void pymm_class_stats(unsigned int i, struct pymm_class_stats *st)
 {
 	struct pymm_class *cls = &pymm_classes[i];
+	struct pymm_counts c;
 	unsigned long flags;
 
+	pymm_class_counts(i, &c);
 	spin_lock_irqsave(&cls->lock, flags);
 	st->npools = cls->npools;
-	st->allocs = cls->allocs;
-	st->frees = cls->frees;
-	st->requested = cls->requested;
 	spin_unlock_irqrestore(&cls->lock, flags);
+	st->allocs = c.allocs;
+	st->frees = c.frees;
+	st->requested = c.requested;
+	st->inuse = c.allocs > c.frees ? c.allocs - c.frees : 0;
+	st->inuse = min(st->inuse, st->npools * cls->capacity);
 }
 
 static int classes_show(struct seq_file *m, void *v)
@@ -60,7 +68,7 @@ static int classes_show(struct seq_file *m, void *v)
 		pymm_class_stats(i, &st);
 		if (!st.npools && !st.allocs)
 			continue;
-		used = st.allocs - st.frees;
+		used = st.inuse;
 		avail = st.npools * pymm_classes[i].capacity - used;
 		seq_printf(m, "%u %u %lu %lu %lu %lu %lu\n", i,
 			   pymm_classes[i].size, st.npools, used, avail,
@@ -154,8 +162,8 @@ static int summary_show(struct seq_file *m, void *v)
 		unsigned int size = pymm_classes[i].size;
 
 		pymm_class_stats(i, &st);
-		blocks += st.allocs - st.frees;
-		inuse_bytes += (u64)(st.allocs - st.frees) * size;
+		blocks += st.inuse;
+		inuse_bytes += (u64)st.inuse * size;
 		requested += st.requested;
 		rounded += (u64)st.allocs * size;
 	}

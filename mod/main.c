@@ -27,8 +27,14 @@ static int __init pymm_init(void)
 	err = pymm_arenas_init();
 	if (err)
 		return err;
+	err = pymm_cpu_init();
+	if (err) {
+		pymm_arenas_exit();
+		return err;
+	}
 	err = pymm_heaps_init();
 	if (err) {
+		pymm_cpu_exit();
 		pymm_arenas_exit();
 		return err;
 	}
@@ -43,6 +49,7 @@ static void __exit pymm_exit(void)
 {
 	pymm_heaps_exit();
 	pymm_debugfs_exit();
+	pymm_cpu_exit();
 	pymm_arenas_exit();
 	pymm_large_exit();
 }

@@ -25,9 +25,14 @@
  * zone], so the stride is size + 16 and the block starts 8 bytes into its
  * slot (see debug.c).
  *
+ * Each CPU owns at most one pool per class, its current pool (cpu.c): it
+ * allocates from it and frees into it with interrupts off and no lock.
+ *
  * Locking, outermost first:
- *   pymm_class.lock   (one per size class) the class's pools, their free lists
- *                     and counters, and the class's usedpools list.
+ *   per-CPU state     (interrupts off) the CPU's current pools, their
+ *                     private free lists and carving, the CPU's counters.
+ *   pymm_class.lock   (one per size class) the class's pools, their shared
+ *                     free lists and nused, and the class's usedpools list.
  *   pymm_arena_lock   (global) arena lists and ordering, free-pool masks,
  *                     the cached arena, arena counters.  Taken only when a
  *                     pool changes hands, never per block.
@@ -43,6 +48,7 @@
 #include <linux/gfp.h>
 #include <linux/jump_label.h>
 #include <linux/list.h>
+#include <linux/percpu.h>
 #include <linux/rcupdate.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
@@ -66,13 +72,18 @@
  *		blocks in use; unlinked while full or free
  * @freeblock:	first free block; each free block's first word (the head red
  *		zone in debug mode) points to the next one, NULL ends the list
- * @nused:	blocks handed out
+ * @nused:	blocks not on @freeblock's list and not left to carve: the
+ *		blocks handed out, or while @owned, @capacity minus the blocks
+ *		on @freeblock's list (the owner's private blocks count as used)
  * @nextoffset:	offset of the first never-used slot; slots are carved lazily
  * @szidx:	size class index, or PYMM_POOL_FREE
  * @idx:	index of this pool in its arena
+ * @owned:	the current pool of a CPU (cpu.c): on no list, and its
+ *		@nextoffset is advanced by that CPU alone
  *
  * Everything but @idx is protected by the lock of class @szidx while the pool
- * belongs to a class, and by pymm_arena_lock while it is free.
+ * belongs to a class, and by pymm_arena_lock while it is free; @nextoffset of
+ * an owned pool by its owner with interrupts off (others only read it).
  */
 struct pymm_pool {
 	struct list_head link;
@@ -81,6 +92,7 @@ struct pymm_pool {
 	u16 nextoffset;
 	u8 szidx;
 	u8 idx;
+	u8 owned;
 };
 
 /**
@@ -118,10 +130,11 @@ struct pymm_arena {
  * @first:	offset of the first block in a pool: 0, or PYMM_RZ in debug
  * @capacity:	blocks per pool
  * @recip:	reciprocal of @stride, to turn an offset into a slot index
- * @npools:	pools owned by this class
- * @allocs:	blocks handed out since load
- * @frees:	blocks given back since load
- * @requested:	sum of requested sizes since load
+ * @npools:	pools that belong to this class
+ *
+ * The class's counters of blocks handed out and given back are per CPU
+ * (struct pymm_cpu_class), so that the fast path writes only its own CPU's
+ * cache lines.
  */
 struct pymm_class {
 	spinlock_t lock;		/* see @lock above */
@@ -132,10 +145,31 @@ struct pymm_class {
 	unsigned int capacity;
 	u32 recip;
 	unsigned long npools;
+} ____cacheline_aligned_in_smp;
+
+/**
+ * struct pymm_cpu_class - one CPU's state for one size class (cpu.c)
+ * @freelist:	private free list of @pool: blocks freed on this CPU
+ * @pool:	this CPU's current pool of the class, or NULL
+ * @nfree:	blocks on @freelist
+ * @allocs:	blocks of the class handed out on this CPU since load
+ * @frees:	blocks of the class given back on this CPU since load
+ * @requested:	sum of the sizes asked for in those allocations
+ *
+ * Only its CPU touches it, with interrupts off; debugfs reads the counters
+ * without synchronisation.
+ */
+struct pymm_cpu_class {
+	void *freelist;
+	struct pymm_pool *pool;
+	unsigned int nfree;
 	unsigned long allocs;
 	unsigned long frees;
 	u64 requested;
-} ____cacheline_aligned_in_smp;
+};
+
+DECLARE_PER_CPU_ALIGNED(struct pymm_cpu_class,
+			pymm_cpu_classes[PYMM_NR_CLASSES]);
 
 extern struct pymm_class pymm_classes[PYMM_NR_CLASSES];
 extern bool pymm_debug;
@@ -180,12 +214,65 @@ static inline unsigned int pymm_page_offset(const void *p)
 	return (unsigned long)p & ~PAGE_MASK;
 }
 
-/* class.c: blocks within pools */
+/* Where the free-list link of @block is kept: its first word, or in debug
+ * mode the head red zone just before it.
+ */
+static inline void **pymm_link(struct pymm_class *cls, const void *block)
+{
+	return (void **)(block - cls->first);
+}
+
+/* Index of the slot that byte offset @off of a pool page falls in.  With
+ * off <= 2^12 and recip = ceil(2^32 / stride) the rounding error is below
+ * 2^-20, less than the 1/stride gap to the next integer.
+ */
+static inline unsigned int pymm_slot(struct pymm_class *cls, unsigned int off)
+{
+	return ((u64)off * cls->recip) >> 32;
+}
+
+static inline struct pymm_pool *pymm_arena_pool(struct pymm_arena *arena,
+						const void *p)
+{
+	return &arena->pools[(p - arena->base) >> PAGE_SHIFT];
+}
+
+/* This CPU's state for class @cls; interrupts must be off. */
+static inline struct pymm_cpu_class *pymm_this_cpu(struct pymm_class *cls)
+{
+	return this_cpu_ptr(&pymm_cpu_classes[cls - pymm_classes]);
+}
+
+/* class.c: blocks within pools, under the class lock */
 void pymm_classes_init(void);
-void *pymm_small_alloc(size_t size, gfp_t gfp);
-int pymm_small_free(struct pymm_arena *arena, const void *p);
+void *pymm_class_alloc(struct pymm_class *cls, size_t size, gfp_t gfp);
+int pymm_class_free(struct pymm_class *cls, struct pymm_pool *pool,
+		    const void *p);
+struct pymm_class *pymm_pool_class(struct pymm_pool *pool);
+int pymm_pool_check(struct pymm_class *cls, struct pymm_pool *pool,
+		    const void *p);
+void pymm_block_handout(struct pymm_class *cls, void *block, size_t size,
+			gfp_t gfp);
+void pymm_block_takeback(struct pymm_class *cls, const void *block);
 unsigned int pymm_small_size(struct pymm_arena *arena, const void *p,
 			     const char *caller);
+
+/* cpu.c: the per-CPU current pools, the allocator's fast path */
+void *pymm_small_alloc(size_t size, gfp_t gfp);
+int pymm_small_free(struct pymm_arena *arena, const void *p);
+void pymm_cpu_flush_all(void);
+
+struct pymm_counts {
+	unsigned long allocs;
+	unsigned long frees;
+	u64 requested;
+};
+
+void pymm_class_counts(unsigned int idx, struct pymm_counts *st);
+unsigned long pymm_class_inuse(unsigned int idx);
+extern atomic_long_t pymm_pools_owned;
+int pymm_cpu_init(void);
+void pymm_cpu_exit(void);
 
 /* arena.c: arenas and pools */
 extern spinlock_t pymm_arena_lock;

@@ -1,0 +1,226 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pymm_cpu: each CPU's current pool (mod/cpu.c).
+ *
+ * A CPU allocates from a pool of its own and frees into it without a lock;
+ * blocks of that pool freed on other CPUs wait on the pool's shared list
+ * until the owner has used up its own, and the shrinker hands every current
+ * pool back.  The cases that need a second CPU run their steps on CPUs 0
+ * and 1 with work_on_cpu() and skip on a uniprocessor (UML); debug mode has
+ * no current pools, so the suite skips there.
+ */
+#include <linux/cpumask.h>
+#include <linux/workqueue.h>
+
+#include "pymm_test.h"
+
+#define CPU_CLASS	20
+
+struct cpu_step {
+	struct kunit *test;
+	struct pt_blocks *bag;
+	unsigned int from, n;	/* blocks of the bag a step works on */
+	void *got[PAGE_SIZE / 8];
+	unsigned int ngot;
+};
+
+static void cpu_needs_current_pools(struct kunit *test)
+{
+	if (pt_debug(test))
+		kunit_skip(test, "debug mode has no per-CPU current pools");
+}
+
+static void cpu_needs_two(struct kunit *test)
+{
+	cpu_needs_current_pools(test);
+	if (num_online_cpus() < 2 || !cpu_online(0) || !cpu_online(1))
+		kunit_skip(test, "needs CPUs 0 and 1 online");
+}
+
+/* A block freed on its own CPU stays in the current pool, even when the
+ * pool is then unused, until the shrinker hands the pool back.
+ */
+static void current_pool_is_kept_until_the_shrinker_hands_it_back(struct kunit *test)
+{
+	struct pt_blocks *bag = pt_blocks_new(test, 4096);
+	struct pt_classes *c0, *c1, *c2;
+	void *x;
+
+	cpu_needs_current_pools(test);
+	c0 = kunit_kzalloc(test, sizeof(*c0), GFP_KERNEL);
+	c1 = kunit_kzalloc(test, sizeof(*c1), GFP_KERNEL);
+	c2 = kunit_kzalloc(test, sizeof(*c2), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, c0);
+	KUNIT_ASSERT_NOT_NULL(test, c1);
+	KUNIT_ASSERT_NOT_NULL(test, c2);
+
+	pt_drain_class(test, bag, CPU_CLASS);
+	pt_read_classes(test, c0);
+	/* A fresh pool with one block, freed at once: the pool stays. */
+	x = pymm_malloc(pt_class_size(CPU_CLASS), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, x);
+	KUNIT_EXPECT_EQ(test, pt_offset(x), 0);
+	pymm_free(x);
+	pt_read_classes(test, c1);
+	KUNIT_EXPECT_EQ(test, c1->c[CPU_CLASS].pools, c0->c[CPU_CLASS].pools + 1);
+	KUNIT_EXPECT_EQ(test, c1->c[CPU_CLASS].inuse, c0->c[CPU_CLASS].inuse);
+	KUNIT_EXPECT_EQ(test, c1->c[CPU_CLASS].free,
+			pt_capacity(test, CPU_CLASS));
+
+	/* Handed back with nothing in use, it goes back to its arena. */
+	pt_drop_slab(test);
+	pt_read_classes(test, c2);
+	KUNIT_EXPECT_EQ(test, c2->c[CPU_CLASS].pools, c0->c[CPU_CLASS].pools);
+	KUNIT_EXPECT_EQ(test, c2->c[CPU_CLASS].free, 0);
+	pt_blocks_free_all(bag);
+}
+
+static long cpu_alloc_step(void *arg)
+{
+	struct cpu_step *st = arg;
+	unsigned int i;
+
+	for (i = 0; i < st->n; i++) {
+		st->got[i] = pymm_malloc(pt_class_size(CPU_CLASS), GFP_KERNEL);
+		if (!st->got[i])
+			return -ENOMEM;
+	}
+	st->ngot = st->n;
+	return 0;
+}
+
+static long cpu_free_step(void *arg)
+{
+	struct cpu_step *st = arg;
+	unsigned int i;
+
+	for (i = 0; i < st->n; i++)
+		pt_blocks_free(st->bag, st->from + i);
+	return 0;
+}
+
+/* Allocate @n blocks on @cpu into @st->got, and record them in the bag. */
+static void cpu_alloc_on(struct kunit *test, struct cpu_step *st,
+			 unsigned int cpu, unsigned int n)
+{
+	unsigned int i;
+
+	st->n = n;
+	KUNIT_ASSERT_EQ(test, work_on_cpu(cpu, cpu_alloc_step, st), 0);
+	for (i = 0; i < n; i++)
+		pt_blocks_add(test, st->bag, st->got[i]);
+}
+
+/*
+ * CPU 0's current pool is used but for one never-carved block; CPU 1
+ * frees three of its blocks.  They stay in the pool (its free count grows,
+ * its pools do not move), and once CPU 0 has carved its last block it takes
+ * them over: they are its next three allocations, most recently freed first.
+ */
+static void other_cpus_frees_are_taken_over_by_the_owner(struct kunit *test)
+{
+	struct cpu_step *st = kunit_kzalloc(test, sizeof(*st), GFP_KERNEL);
+	unsigned int cap = pt_capacity(test, CPU_CLASS), start, i;
+	struct pt_classes *c0, *c1;
+	void *freed[3];
+
+	cpu_needs_two(test);
+	KUNIT_ASSERT_NOT_NULL(test, st);
+	c0 = kunit_kzalloc(test, sizeof(*c0), GFP_KERNEL);
+	c1 = kunit_kzalloc(test, sizeof(*c1), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, c0);
+	KUNIT_ASSERT_NOT_NULL(test, c1);
+	st->test = test;
+	st->bag = pt_blocks_new(test, 4096);
+
+	/* No CPU has a current pool of the class, and it has no free block. */
+	pt_drop_slab(test);
+	pt_drain_class(test, st->bag, CPU_CLASS);
+	start = st->bag->n;
+	cpu_alloc_on(test, st, 0, cap - 1);
+	for (i = 1; i < cap - 1; i++)
+		KUNIT_ASSERT_EQ(test, pt_page(st->bag->p[start + i]),
+				pt_page(st->bag->p[start]));
+	pt_read_classes(test, c0);
+
+	for (i = 0; i < 3; i++)
+		freed[i] = st->bag->p[start + 2 * i + 1];
+	st->from = start + 1;
+	st->n = 1;
+	for (i = 0; i < 3; i++) {
+		KUNIT_ASSERT_EQ(test, work_on_cpu(1, cpu_free_step, st), 0);
+		st->from += 2;
+	}
+	pt_read_classes(test, c1);
+	KUNIT_EXPECT_EQ(test, c1->c[CPU_CLASS].pools, c0->c[CPU_CLASS].pools);
+	KUNIT_EXPECT_EQ(test, c1->c[CPU_CLASS].free, c0->c[CPU_CLASS].free + 3);
+
+	/* The last never-carved block, then the three, newest first. */
+	cpu_alloc_on(test, st, 0, 4);
+	KUNIT_EXPECT_PTR_EQ(test, st->got[0],
+			    (void *)st->bag->p[start] +
+			    (cap - 1) * pt_stride(test, CPU_CLASS));
+	KUNIT_EXPECT_PTR_EQ(test, st->got[1], freed[2]);
+	KUNIT_EXPECT_PTR_EQ(test, st->got[2], freed[1]);
+	KUNIT_EXPECT_PTR_EQ(test, st->got[3], freed[0]);
+	/* Full now: the next block comes from a fresh pool. */
+	cpu_alloc_on(test, st, 0, 1);
+	KUNIT_EXPECT_EQ(test, pt_offset(st->got[0]), 0);
+	pt_blocks_free_all(st->bag);
+}
+
+/*
+ * Blocks allocated on CPU 0 and freed on CPU 1 are counted on different
+ * CPUs; the classes file adds them up exactly once the class is quiet, and
+ * handing back CPU 0's pool returns every emptied pool to its arena.
+ */
+static void counters_of_all_cpus_add_up(struct kunit *test)
+{
+	struct cpu_step *st = kunit_kzalloc(test, sizeof(*st), GFP_KERNEL);
+	unsigned int n = 3 * pt_capacity(test, CPU_CLASS) / 2;
+	struct pt_classes *c0, *c1, *c2;
+
+	cpu_needs_two(test);
+	KUNIT_ASSERT_NOT_NULL(test, st);
+	c0 = kunit_kzalloc(test, sizeof(*c0), GFP_KERNEL);
+	c1 = kunit_kzalloc(test, sizeof(*c1), GFP_KERNEL);
+	c2 = kunit_kzalloc(test, sizeof(*c2), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, c0);
+	KUNIT_ASSERT_NOT_NULL(test, c1);
+	KUNIT_ASSERT_NOT_NULL(test, c2);
+	st->test = test;
+	st->bag = pt_blocks_new(test, 4096);
+
+	pt_drop_slab(test);
+	pt_read_classes(test, c0);
+	cpu_alloc_on(test, st, 0, n);
+	pt_read_classes(test, c1);
+	KUNIT_EXPECT_EQ(test, c1->c[CPU_CLASS].allocs,
+			c0->c[CPU_CLASS].allocs + n);
+	KUNIT_EXPECT_EQ(test, c1->c[CPU_CLASS].inuse,
+			c0->c[CPU_CLASS].inuse + n);
+
+	st->from = 0;
+	st->n = st->bag->n;
+	KUNIT_ASSERT_EQ(test, work_on_cpu(1, cpu_free_step, st), 0);
+	pt_drop_slab(test);
+	pt_read_classes(test, c2);
+	KUNIT_EXPECT_EQ(test, c2->c[CPU_CLASS].frees,
+			c0->c[CPU_CLASS].frees + n);
+	KUNIT_EXPECT_EQ(test, c2->c[CPU_CLASS].inuse, c0->c[CPU_CLASS].inuse);
+	KUNIT_EXPECT_EQ(test, c2->c[CPU_CLASS].pools, c0->c[CPU_CLASS].pools);
+}
+
+static struct kunit_case pymm_cpu_cases[] = {
+	KUNIT_CASE(current_pool_is_kept_until_the_shrinker_hands_it_back),
+	KUNIT_CASE(other_cpus_frees_are_taken_over_by_the_owner),
+	KUNIT_CASE(counters_of_all_cpus_add_up),
+	{}
+};
+
+static struct kunit_suite pymm_cpu_suite = {
+	.name = "pymm_cpu",
+	.test_cases = pymm_cpu_cases,
+};
+
+kunit_test_suites(&pymm_cpu_suite);

@@ -1,0 +1,415 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Per-CPU current pools: the allocator's fast path.
+ *
+ * CPython's usedpools[class] names the pool that every allocation of the
+ * class comes from.  With several CPUs, each CPU has that pool of its own:
+ * its current pool, which it alone allocates from.
+ *
+ *   CPU n, class i (struct pymm_cpu_class)        the pool (struct pymm_pool)
+ *   +----------+                                  +------------------------+
+ *   | pool     |--------------------------------->| owned = 1, off lists   |
+ *   | freelist |-> blk -> blk -> NULL  (private)  | freeblock -> blk -> .. |
+ *   | nfree    |                                  |   (shared: frees from  |
+ *   +----------+                                  |    other CPUs)         |
+ *                                                 | nextoffset (carving)   |
+ *                                                 +------------------------+
+ *
+ * A block freed on the CPU that owns its pool goes onto the CPU's private
+ * free list; one freed anywhere else goes onto the pool's shared list under
+ * the class lock (class.c).  Either way it is back on its pool's free list.
+ * Allocation pops the private list, else carves the pool, both with
+ * interrupts off and no lock.  Only when both are used up does the CPU take
+ * the class lock: it takes over the shared list if other CPUs have freed
+ * into the pool, and otherwise hands the pool back (it is full) and takes a
+ * new current pool from the head of usedpools, or a fresh one from the
+ * arenas (arena.c).
+ *
+ * Accounting: while a pool is owned, its nused counts the owner's private
+ * blocks (on the private list or not yet carved) as used, so that the
+ * class lock's holders never need the owner's state: nused is capacity
+ * minus the blocks on the shared list.  Handing the pool back subtracts the
+ * private blocks again.  An owned pool is on no list and is never given
+ * back to its arena, however many blocks are free in it; pymm_cpu_flush_all()
+ * (the shrinker, unload) and CPU hotplug hand every current pool back.
+ *
+ * Debug mode has no current pools: every block goes through class.c, where
+ * red zones and the whole free list can be checked under the lock.
+ */
+#include <linux/cpuhotplug.h>
+#include <linux/smp.h>
+
+#include "pymm_internal.h"
+#include "pymm_kasan.h"
+
+DEFINE_PER_CPU_ALIGNED(struct pymm_cpu_class,
+		       pymm_cpu_classes[PYMM_NR_CLASSES]);
+
+/* Current pools of all CPUs, for the shrinker's count. */
+atomic_long_t pymm_pools_owned;
+
+static enum cpuhp_state pymm_cpuhp_state;
+
+/* Blocks of @pool that were never carved. */
+static unsigned int pymm_uncarved(struct pymm_class *cls,
+				  struct pymm_pool *pool)
+{
+	return cls->capacity - pymm_slot(cls, pool->nextoffset);
+}
+
+/*
+ * Hand @pc's current pool back to its class.  Called with the class lock
+ * held and, unless @pc belongs to a dead CPU, on @pc's CPU with interrupts
+ * off.  Return: an arena to release once the locks are dropped, or NULL.
+ */
+static struct pymm_arena *pymm_cpu_release(struct pymm_class *cls,
+					   struct pymm_cpu_class *pc)
+{
+	struct pymm_pool *pool = pc->pool;
+	void *tail = pc->freelist, *next;
+
+	/* The private list goes in front of the shared one. */
+	if (tail) {
+		while ((next = pymm_kasan_read_link(pymm_link(cls, tail))))
+			tail = next;
+		pymm_kasan_write_link(pymm_link(cls, tail), pool->freeblock);
+		pool->freeblock = pc->freelist;
+	}
+	pool->nused -= pc->nfree + pymm_uncarved(cls, pool);
+	pool->owned = 0;
+	pc->pool = NULL;
+	pc->freelist = NULL;
+	pc->nfree = 0;
+	atomic_long_dec(&pymm_pools_owned);
+
+	if (!pool->nused) {
+		cls->npools--;
+		return pymm_pool_put(pool);
+	}
+	if (pool->nused < cls->capacity)
+		list_add(&pool->link, &cls->usedpools);
+	return NULL;
+}
+
+/* Make @pool @pc's current pool.  Called with the class lock held. */
+static void pymm_cpu_own(struct pymm_class *cls, struct pymm_cpu_class *pc,
+			 struct pymm_pool *pool)
+{
+	pool->owned = 1;
+	pc->pool = pool;
+	pc->freelist = pool->freeblock;
+	pc->nfree = pymm_slot(cls, pool->nextoffset) - pool->nused;
+	pool->freeblock = NULL;
+	pool->nused = cls->capacity;
+	atomic_long_inc(&pymm_pools_owned);
+}
+
+/* Pop @pc's private list, or carve its current pool (which has a block). */
+static void *pymm_cpu_next(struct pymm_class *cls, struct pymm_cpu_class *pc)
+{
+	struct pymm_pool *pool = pc->pool;
+	void *block = pc->freelist;
+	unsigned int off;
+
+	if (block) {
+		pc->freelist = pymm_kasan_read_link(pymm_link(cls, block));
+		pc->nfree--;
+		return block;
+	}
+	off = pool->nextoffset;
+	/* Published for pymm_pool_check() on other CPUs. */
+	WRITE_ONCE(pool->nextoffset, off + cls->stride);
+	return pymm_pool_addr(pool) + off;
+}
+
+/* Has @pc's current pool no private block left, carved or not? */
+static bool pymm_cpu_used_up(struct pymm_class *cls, struct pymm_cpu_class *pc)
+{
+	return !pc->freelist && pc->pool->nextoffset + cls->stride > PAGE_SIZE;
+}
+
+/*
+ * @pc's current pool has just given its last private block.  Take over
+ * what other CPUs freed into it, or hand it back: it is full then.  Called
+ * on @pc's CPU with interrupts off.
+ */
+static void pymm_cpu_retire(struct pymm_class *cls, struct pymm_cpu_class *pc)
+{
+	struct pymm_pool *pool = pc->pool;
+	struct pymm_arena *empty = NULL;
+
+	spin_lock(&cls->lock);
+	if (pool->freeblock) {
+		pc->freelist = pool->freeblock;
+		pc->nfree = cls->capacity - pool->nused;
+		pool->freeblock = NULL;
+		pool->nused = cls->capacity;
+	} else {
+		/* Full: it goes on no list, and no arena is emptied. */
+		empty = pymm_cpu_release(cls, pc);
+	}
+	spin_unlock(&cls->lock);
+	if (WARN_ON_ONCE(empty))
+		pymm_arena_release(empty);
+}
+
+/*
+ * Give this CPU a current pool of @cls: the head of usedpools, or a fresh
+ * pool from the arenas, which are grown if needed.  Called and returns with
+ * interrupts off, but enables them (and so may move to another CPU) around
+ * growing the arenas.  Gives up once growing failed and no pool turned up
+ * since.  Return: this CPU's state, now with a current pool, or NULL.
+ */
+static struct pymm_cpu_class *pymm_cpu_refill(struct pymm_class *cls,
+					      gfp_t gfp, unsigned long *flags)
+{
+	struct pymm_cpu_class *pc;
+	struct pymm_pool *pool;
+	int err = 0;
+
+	for (;;) {
+		pc = pymm_this_cpu(cls);
+		if (pc->pool)	/* refilled while interrupts were on */
+			return pc;
+		spin_lock(&cls->lock);
+		pool = list_first_entry_or_null(&cls->usedpools,
+						struct pymm_pool, link);
+		if (pool) {
+			list_del_init(&pool->link);
+		} else {
+			pool = pymm_pool_get(cls - pymm_classes);
+			if (pool)
+				cls->npools++;
+		}
+		if (pool)
+			pymm_cpu_own(cls, pc, pool);
+		spin_unlock(&cls->lock);
+		if (pool)
+			return pc;
+		if (err)
+			return NULL;
+		local_irq_restore(*flags);
+		err = pymm_arena_grow(pymm_meta_gfp(gfp));
+		local_irq_save(*flags);
+	}
+}
+
+/**
+ * pymm_small_alloc - allocate a block of at most PYMM_SMALL_MAX bytes
+ * @size: 1..PYMM_SMALL_MAX
+ * @gfp: the caller's flags
+ *
+ * Return: the block, or NULL.
+ */
+void *pymm_small_alloc(size_t size, gfp_t gfp)
+{
+	struct pymm_class *cls = &pymm_classes[pymm_size_to_class(size)];
+	struct pymm_cpu_class *pc;
+	unsigned long flags;
+	void *block;
+
+	if (static_branch_unlikely(&pymm_debug_key))
+		return pymm_class_alloc(cls, size, gfp);
+
+	local_irq_save(flags);
+	pc = pymm_this_cpu(cls);
+	block = pc->freelist;
+	if (likely(block)) {
+		pc->freelist = pymm_kasan_read_link(pymm_link(cls, block));
+		pc->nfree--;
+	} else {
+		if (unlikely(!pc->pool)) {
+			pc = pymm_cpu_refill(cls, gfp, &flags);
+			if (unlikely(!pc)) {
+				local_irq_restore(flags);
+				return NULL;
+			}
+		}
+		block = pymm_cpu_next(cls, pc);
+	}
+	/* A current pool always has a block to give: see pymm_cpu_retire(). */
+	if (unlikely(!pc->freelist) && pymm_cpu_used_up(cls, pc))
+		pymm_cpu_retire(cls, pc);
+	pc->allocs++;
+	pc->requested += size;
+	local_irq_restore(flags);
+
+	pymm_block_handout(cls, block, size, gfp);
+	return block;
+}
+
+/*
+ * Is @p a live block of @pc's current pool?  The pool cannot change hands
+ * under us (interrupts are off and only this CPU hands it back), and its
+ * nextoffset moves only here.
+ */
+static int pymm_cpu_check(struct pymm_class *cls, struct pymm_cpu_class *pc,
+			  const void *p)
+{
+	unsigned int off = pymm_page_offset(p);
+	unsigned int slot = pymm_slot(cls, off) * cls->stride;
+
+	if (unlikely(slot >= pc->pool->nextoffset))
+		return PYMM_ERR_INVALID;
+	if (unlikely(off != slot))
+		return PYMM_ERR_MIDDLE;
+	if (unlikely(p == pc->freelist || p == READ_ONCE(pc->pool->freeblock)))
+		return PYMM_ERR_DOUBLE_FREE;
+	return 0;
+}
+
+/**
+ * pymm_small_free - give a block back to its pool
+ * @arena: the arena @p lies in, looked up under rcu_read_lock()
+ * @p: the block
+ *
+ * Return: 0, or the pymm_error that was reported.  A refused pointer leaves
+ * every pool untouched.
+ */
+int pymm_small_free(struct pymm_arena *arena, const void *p)
+{
+	struct pymm_pool *pool = pymm_arena_pool(arena, p);
+	struct pymm_cpu_class *pc;
+	struct pymm_class *cls;
+	unsigned long flags;
+	int err;
+
+	cls = pymm_pool_class(pool);
+	if (unlikely(!cls)) {
+		pymm_report(PYMM_ERR_INVALID, p, -1, "pymm_free");
+		return PYMM_ERR_INVALID;
+	}
+	if (static_branch_unlikely(&pymm_debug_key))
+		return pymm_class_free(cls, pool, p);
+
+	local_irq_save(flags);
+	pc = pymm_this_cpu(cls);
+	if (unlikely(pc->pool != pool)) {
+		/* Another CPU's pool, or none's: its shared list. */
+		local_irq_restore(flags);
+		return pymm_class_free(cls, pool, p);
+	}
+	err = pymm_cpu_check(cls, pc, p);
+	if (unlikely(err)) {
+		local_irq_restore(flags);
+		pymm_report(err, p, cls - pymm_classes, "pymm_free");
+		return err;
+	}
+	pymm_block_takeback(cls, p);
+	pymm_kasan_write_link(pymm_link(cls, p), pc->freelist);
+	pymm_kasan_poison(p, cls->size, PYMM_KASAN_FREE);
+	pc->freelist = (void *)p;
+	pc->nfree++;
+	pc->frees++;
+	local_irq_restore(flags);
+	return 0;
+}
+
+/* Hand back every current pool of @cpu: on @cpu with interrupts off, or
+ * for a CPU that is dead.
+ */
+static void pymm_cpu_flush(unsigned int cpu)
+{
+	struct pymm_arena *empty;
+	unsigned int i;
+
+	for (i = 0; i < PYMM_NR_CLASSES; i++) {
+		struct pymm_cpu_class *pc = per_cpu_ptr(&pymm_cpu_classes[i],
+							cpu);
+		struct pymm_class *cls = &pymm_classes[i];
+		unsigned long flags;
+
+		if (!pc->pool)
+			continue;
+		spin_lock_irqsave(&cls->lock, flags);
+		empty = pymm_cpu_release(cls, pc);
+		spin_unlock_irqrestore(&cls->lock, flags);
+		if (empty)
+			pymm_arena_release(empty);
+	}
+}
+
+static void pymm_cpu_flush_local(void *unused)
+{
+	pymm_cpu_flush(smp_processor_id());
+}
+
+/**
+ * pymm_cpu_flush_all - hand every CPU's current pools back to their classes
+ *
+ * Afterwards the pools with nothing in use are back in their arenas and an
+ * arena with nothing in use is cached or freed, as if no CPU had a current
+ * pool.  Runs on every online CPU (an IPI); dead CPUs were flushed when they
+ * went down.  Context: process context, no pymm lock held.
+ */
+void pymm_cpu_flush_all(void)
+{
+	if (static_branch_unlikely(&pymm_debug_key))
+		return;
+	on_each_cpu(pymm_cpu_flush_local, NULL, 1);
+}
+
+static int pymm_cpu_dead(unsigned int cpu)
+{
+	pymm_cpu_flush(cpu);
+	return 0;
+}
+
+int pymm_cpu_init(void)
+{
+	int ret;
+
+	ret = cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN, "mm/pymm:dead",
+					NULL, pymm_cpu_dead);
+	if (ret < 0)
+		return ret;
+	pymm_cpuhp_state = ret;
+	return 0;
+}
+
+/* Unload: no client is left, so nothing allocates any more. */
+void pymm_cpu_exit(void)
+{
+	cpuhp_remove_state_nocalls(pymm_cpuhp_state);
+	pymm_cpu_flush_all();
+}
+
+/**
+ * pymm_class_counts - the counters of a class, summed over the CPUs
+ * @idx: the class
+ * @st: filled with blocks handed out, given back and bytes requested
+ *
+ * Lazy and lock-free: each CPU counts its own operations, and a reader adds
+ * them up.  Exact when the class is quiet; while it is busy, a block may be
+ * counted as given back on one CPU before its allocation on another is
+ * seen.  The frees are read first, so that a free seen implies its
+ * allocation is seen too, and allocs >= frees.
+ */
+void pymm_class_counts(unsigned int idx, struct pymm_counts *st)
+{
+	unsigned int cpu;
+
+	st->allocs = 0;
+	st->frees = 0;
+	st->requested = 0;
+	for_each_possible_cpu(cpu)
+		st->frees += READ_ONCE(per_cpu_ptr(&pymm_cpu_classes[idx],
+						   cpu)->frees);
+	smp_rmb();	/* the frees above before the allocations below */
+	for_each_possible_cpu(cpu) {
+		struct pymm_cpu_class *pc = per_cpu_ptr(&pymm_cpu_classes[idx],
+							cpu);
+
+		st->allocs += READ_ONCE(pc->allocs);
+		st->requested += READ_ONCE(pc->requested);
+	}
+}
+
+/* Blocks of class @idx in use now (see pymm_class_counts()). */
+unsigned long pymm_class_inuse(unsigned int idx)
+{
+	struct pymm_counts st;
+
+	pymm_class_counts(idx, &st);
+	return st.allocs - st.frees;
+}
