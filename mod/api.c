@@ -143,19 +143,12 @@ static size_t pymm_block_size(const void *p, const char *caller)
  */
 void pymm_free(const void *p)
 {
-	struct pymm_arena *arena;
 	int err;
 
 	if (unlikely(ZERO_OR_NULL_PTR(p)))
 		return;
-	rcu_read_lock();
-	arena = pymm_arena_lookup(p);
-	if (likely(arena)) {
-		pymm_small_free(arena, p);
-		rcu_read_unlock();
+	if (likely(pymm_small_free(p)))
 		return;
-	}
-	rcu_read_unlock();
 	err = pymm_large_free(p);
 	if (unlikely(err))
 		pymm_report(err, p, -1, "pymm_free");

@@ -66,8 +66,8 @@ static unsigned long pymm_page_magic __read_mostly;
  * pymm_arena_lookup - the arena a pointer lies in
  * @p: any pointer
  *
- * Must be called under rcu_read_lock(); the arena stays readable until it is
- * dropped.
+ * Must be called under rcu_read_lock() or with interrupts off; the arena
+ * stays readable until that ends.
  *
  * Return: the arena, or NULL if @p is not in a pymm pool page.
  */

@@ -237,26 +237,28 @@ int pymm_pool_check(struct pymm_class *cls, struct pymm_pool *pool,
  * @cls: the class of @pool, from pymm_pool_class()
  * @pool: the pool @p lies in
  * @p: the block
+ * @empty: set to an arena the caller must release with pymm_arena_release()
+ *	once interrupts are on again, or NULL
  *
  * The free of debug mode, and of a block whose pool is not this CPU's
  * current pool.  A pool that was full goes back to the front of usedpools,
- * and one that empties goes back to its arena, unless a CPU owns it.
+ * and one that empties goes back to its arena, unless a CPU owns it.  Called
+ * with interrupts off; takes the class lock.
  *
- * Return: 0, or the pymm_error that was reported.  A refused pointer leaves
- * every pool untouched.
+ * Return: 0, or the pymm_error the caller must report.  A refused pointer
+ * leaves every pool untouched; a damaged red zone (PYMM_ERR_CORRUPTION) is
+ * reported and the block freed all the same.
  */
 int pymm_class_free(struct pymm_class *cls, struct pymm_pool *pool,
-		    const void *p)
+		    const void *p, struct pymm_arena **empty)
 {
-	struct pymm_arena *empty = NULL;
-	unsigned long flags;
 	int err;
 
-	spin_lock_irqsave(&cls->lock, flags);
+	*empty = NULL;
+	spin_lock(&cls->lock);
 	err = pymm_pool_check(cls, pool, p);
 	if (unlikely(err && err != PYMM_ERR_CORRUPTION)) {
-		spin_unlock_irqrestore(&cls->lock, flags);
-		pymm_report(err, p, cls - pymm_classes, "pymm_free");
+		spin_unlock(&cls->lock);
 		return err;
 	}
 	pymm_block_takeback(cls, p);
@@ -272,16 +274,9 @@ int pymm_class_free(struct pymm_class *cls, struct pymm_pool *pool,
 	} else if (unlikely(!pool->nused)) {
 		list_del(&pool->link);
 		cls->npools--;
-		empty = pymm_pool_put(pool);
+		*empty = pymm_pool_put(pool);
 	}
-	spin_unlock_irqrestore(&cls->lock, flags);
-
-	if (empty)
-		pymm_arena_release(empty);
-	if (unlikely(err)) {
-		/* Red zone damage: reported, and the block freed all the same. */
-		pymm_report(err, p, cls - pymm_classes, "pymm_free");
-	}
+	spin_unlock(&cls->lock);
 	return err;
 }
 

@@ -259,50 +259,61 @@ static int pymm_cpu_check(struct pymm_class *cls, struct pymm_cpu_class *pc,
 }
 
 /**
- * pymm_small_free - give a block back to its pool
- * @arena: the arena @p lies in, looked up under rcu_read_lock()
- * @p: the block
+ * pymm_small_free - give a block back to its pool, if it is in one
+ * @p: any pointer but NULL and ZERO_SIZE_PTR
  *
- * Return: 0, or the pymm_error that was reported.  A refused pointer leaves
- * every pool untouched.
+ * Interrupts are off from the arena lookup on, which makes it an RCU
+ * read-side critical section: an arena that is released meanwhile stays
+ * readable (all free) until the end.
+ *
+ * Return: false if @p is in no arena; true if it was freed, or refused and
+ * reported (which leaves every pool untouched).
  */
-int pymm_small_free(struct pymm_arena *arena, const void *p)
+bool pymm_small_free(const void *p)
 {
-	struct pymm_pool *pool = pymm_arena_pool(arena, p);
+	struct pymm_arena *arena, *empty;
 	struct pymm_cpu_class *pc;
+	struct pymm_pool *pool;
 	struct pymm_class *cls;
 	unsigned long flags;
 	int err;
 
+	local_irq_save(flags);
+	arena = pymm_arena_lookup(p);
+	if (unlikely(!arena)) {
+		local_irq_restore(flags);
+		return false;
+	}
+	pool = pymm_arena_pool(arena, p);
 	cls = pymm_pool_class(pool);
 	if (unlikely(!cls)) {
-		pymm_report(PYMM_ERR_INVALID, p, -1, "pymm_free");
-		return PYMM_ERR_INVALID;
-	}
-	if (static_branch_unlikely(&pymm_debug_key))
-		return pymm_class_free(cls, pool, p);
-
-	local_irq_save(flags);
-	pc = pymm_this_cpu(cls);
-	if (unlikely(pc->pool != pool)) {
-		/* Another CPU's pool, or none's: its shared list. */
 		local_irq_restore(flags);
-		return pymm_class_free(cls, pool, p);
+		pymm_report(PYMM_ERR_INVALID, p, -1, "pymm_free");
+		return true;
+	}
+	pc = pymm_this_cpu(cls);
+	if (static_branch_unlikely(&pymm_debug_key) || pc->pool != pool) {
+		/* Another CPU's pool, or none's: its shared list. */
+		err = pymm_class_free(cls, pool, p, &empty);
+		local_irq_restore(flags);
+		if (empty)
+			pymm_arena_release(empty);
+		goto out;
 	}
 	err = pymm_cpu_check(cls, pc, p);
-	if (unlikely(err)) {
-		local_irq_restore(flags);
-		pymm_report(err, p, cls - pymm_classes, "pymm_free");
-		return err;
+	if (likely(!err)) {
+		pymm_block_takeback(cls, p);
+		pymm_kasan_write_link(pymm_link(cls, p), pc->freelist);
+		pymm_kasan_poison(p, cls->size, PYMM_KASAN_FREE);
+		pc->freelist = (void *)p;
+		pc->nfree++;
+		pc->frees++;
 	}
-	pymm_block_takeback(cls, p);
-	pymm_kasan_write_link(pymm_link(cls, p), pc->freelist);
-	pymm_kasan_poison(p, cls->size, PYMM_KASAN_FREE);
-	pc->freelist = (void *)p;
-	pc->nfree++;
-	pc->frees++;
 	local_irq_restore(flags);
-	return 0;
+out:
+	if (unlikely(err))
+		pymm_report(err, p, cls - pymm_classes, "pymm_free");
+	return true;
 }
 
 /* Hand back every current pool of @cpu: on @cpu with interrupts off, or

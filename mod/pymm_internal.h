@@ -247,7 +247,7 @@ static inline struct pymm_cpu_class *pymm_this_cpu(struct pymm_class *cls)
 void pymm_classes_init(void);
 void *pymm_class_alloc(struct pymm_class *cls, size_t size, gfp_t gfp);
 int pymm_class_free(struct pymm_class *cls, struct pymm_pool *pool,
-		    const void *p);
+		    const void *p, struct pymm_arena **empty);
 struct pymm_class *pymm_pool_class(struct pymm_pool *pool);
 int pymm_pool_check(struct pymm_class *cls, struct pymm_pool *pool,
 		    const void *p);
@@ -259,7 +259,7 @@ unsigned int pymm_small_size(struct pymm_arena *arena, const void *p,
 
 /* cpu.c: the per-CPU current pools, the allocator's fast path */
 void *pymm_small_alloc(size_t size, gfp_t gfp);
-int pymm_small_free(struct pymm_arena *arena, const void *p);
+bool pymm_small_free(const void *p);
 void pymm_cpu_flush_all(void);
 
 struct pymm_counts {
