@@ -24,6 +24,14 @@ struct cpu_step {
 	unsigned int ngot;
 };
 
+static struct pt_classes *cpu_classes(struct kunit *test)
+{
+	struct pt_classes *c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	return c;
+}
+
 static void cpu_needs_current_pools(struct kunit *test)
 {
 	if (pt_debug(test))
@@ -47,12 +55,9 @@ static void current_pool_is_kept_until_the_shrinker_hands_it_back(struct kunit *
 	void *x;
 
 	cpu_needs_current_pools(test);
-	c0 = kunit_kzalloc(test, sizeof(*c0), GFP_KERNEL);
-	c1 = kunit_kzalloc(test, sizeof(*c1), GFP_KERNEL);
-	c2 = kunit_kzalloc(test, sizeof(*c2), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, c0);
-	KUNIT_ASSERT_NOT_NULL(test, c1);
-	KUNIT_ASSERT_NOT_NULL(test, c2);
+	c0 = cpu_classes(test);
+	c1 = cpu_classes(test);
+	c2 = cpu_classes(test);
 
 	pt_drain_class(test, bag, CPU_CLASS);
 	pt_read_classes(test, c0);
@@ -126,10 +131,8 @@ static void other_cpus_frees_are_taken_over_by_the_owner(struct kunit *test)
 
 	cpu_needs_two(test);
 	KUNIT_ASSERT_NOT_NULL(test, st);
-	c0 = kunit_kzalloc(test, sizeof(*c0), GFP_KERNEL);
-	c1 = kunit_kzalloc(test, sizeof(*c1), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, c0);
-	KUNIT_ASSERT_NOT_NULL(test, c1);
+	c0 = cpu_classes(test);
+	c1 = cpu_classes(test);
 	st->test = test;
 	st->bag = pt_blocks_new(test, 4096);
 
@@ -182,12 +185,9 @@ static void counters_of_all_cpus_add_up(struct kunit *test)
 
 	cpu_needs_two(test);
 	KUNIT_ASSERT_NOT_NULL(test, st);
-	c0 = kunit_kzalloc(test, sizeof(*c0), GFP_KERNEL);
-	c1 = kunit_kzalloc(test, sizeof(*c1), GFP_KERNEL);
-	c2 = kunit_kzalloc(test, sizeof(*c2), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, c0);
-	KUNIT_ASSERT_NOT_NULL(test, c1);
-	KUNIT_ASSERT_NOT_NULL(test, c2);
+	c0 = cpu_classes(test);
+	c1 = cpu_classes(test);
+	c2 = cpu_classes(test);
 	st->test = test;
 	st->bag = pt_blocks_new(test, 4096);
 
