@@ -383,6 +383,7 @@ static struct kunit_case pymm_alloc_cases[] = {
 
 static struct kunit_suite pymm_alloc_suite = {
 	.name = "pymm_alloc",
+	.init = pt_pin_cpu,
 	.test_cases = pymm_alloc_cases,
 };
 
@@ -569,6 +570,7 @@ static struct kunit_case pymm_realloc_cases[] = {
 
 static struct kunit_suite pymm_realloc_suite = {
 	.name = "pymm_realloc",
+	.init = pt_pin_cpu,
 	.test_cases = pymm_realloc_cases,
 };
 

@@ -395,6 +395,7 @@ static struct kunit_case pymm_badptr_cases[] = {
 
 static struct kunit_suite pymm_badptr_suite = {
 	.name = "pymm_badptr",
+	.init = pt_pin_cpu,
 	.test_cases = pymm_badptr_cases,
 };
 

@@ -264,6 +264,7 @@ static struct kunit_case pymm_context_cases[] = {
 
 static struct kunit_suite pymm_context_suite = {
 	.name = "pymm_context",
+	.init = pt_pin_cpu,
 	.test_cases = pymm_context_cases,
 };
 

@@ -220,6 +220,7 @@ static struct kunit_case pymm_cpu_cases[] = {
 
 static struct kunit_suite pymm_cpu_suite = {
 	.name = "pymm_cpu",
+	.init = pt_pin_cpu,
 	.test_cases = pymm_cpu_cases,
 };
 

@@ -326,6 +326,7 @@ static struct kunit_case pymm_debug_cases[] = {
 
 static struct kunit_suite pymm_debug_suite = {
 	.name = "pymm_debug",
+	.init = pt_pin_cpu,
 	.test_cases = pymm_debug_cases,
 };
 

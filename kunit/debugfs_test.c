@@ -286,6 +286,7 @@ static struct kunit_case pymm_debugfs_cases[] = {
 
 static struct kunit_suite pymm_debugfs_suite = {
 	.name = "pymm_debugfs",
+	.init = pt_pin_cpu,
 	.test_cases = pymm_debugfs_cases,
 };
 

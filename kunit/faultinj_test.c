@@ -225,6 +225,7 @@ static struct kunit_case pymm_faultinj_cases[] = {
 
 static struct kunit_suite pymm_faultinj_suite = {
 	.name = "pymm_faultinj",
+	.init = pt_pin_cpu,
 	.test_cases = pymm_faultinj_cases,
 };
 

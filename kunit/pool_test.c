@@ -232,6 +232,7 @@ static struct kunit_case pymm_pool_cases[] = {
 
 static struct kunit_suite pymm_pool_suite = {
 	.name = "pymm_pool",
+	.init = pt_pin_cpu,
 	.test_cases = pymm_pool_cases,
 };
 
@@ -438,6 +439,7 @@ static struct kunit_case pymm_arena_cases[] = {
 
 static struct kunit_suite pymm_arena_suite = {
 	.name = "pymm_arena",
+	.init = pt_pin_cpu,
 	.test_cases = pymm_arena_cases,
 };
 

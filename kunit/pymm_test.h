@@ -233,8 +233,17 @@ void pt_blocks_free(struct pt_blocks *b, unsigned int i);
 void pt_blocks_free_all(struct pt_blocks *b);
 
 /*
+ * Suite .init of the cases that look at pools and arenas: the case runs on
+ * the CPU it started on, so that its allocations and frees all go through
+ * that CPU's current pools.
+ */
+int pt_pin_cpu(struct kunit *test);
+
+/*
  * Use up every free block of class @cls, so that its next allocation
- * takes a fresh pool.  The blocks go into @b.  Returns how many.
+ * takes a fresh pool.  On SMP the shrinkers first hand every CPU's current
+ * pool back, so that all of them are this CPU's to use up.  The blocks go
+ * into @b.  Returns how many.
  */
 unsigned int pt_drain_class(struct kunit *test, struct pt_blocks *b,
 			    unsigned int cls);

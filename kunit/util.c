@@ -5,6 +5,7 @@
  * is freed whatever way a test ends, draining a size class, filling whole
  * arenas, and the fault-injection probe.  No test cases live here.
  */
+#include <linux/cpumask.h>
 #include <linux/fs.h>
 #include <linux/module.h>
 #include <linux/sched.h>
@@ -380,6 +381,13 @@ void pt_blocks_free_all(struct pt_blocks *b)
 	b->n = 0;
 }
 
+int pt_pin_cpu(struct kunit *test)
+{
+	/* Each case runs in a kthread of its own, which exits with it. */
+	return set_cpus_allowed_ptr(current,
+				    cpumask_of(raw_smp_processor_id()));
+}
+
 unsigned int pt_drain_class(struct kunit *test, struct pt_blocks *b,
 			    unsigned int cls)
 {
@@ -387,6 +395,9 @@ unsigned int pt_drain_class(struct kunit *test, struct pt_blocks *b,
 	unsigned long i, n;
 
 	KUNIT_ASSERT_NOT_NULL(test, c);
+	/* Free blocks of other CPUs' current pools are not this CPU's. */
+	if (num_online_cpus() > 1)
+		pt_drop_slab(test);
 	pt_read_classes(test, c);
 	n = c->c[cls].free;
 	for (i = 0; i < n; i++)
