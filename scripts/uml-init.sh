@@ -104,7 +104,11 @@ run_mode() {
 	cat_tree "$PYMM_DEBUGFS"
 	collect_heaps
 	run rmmod "$(modname "$PYMM_DEMO_KO")"
-	echo "== $PYMM_DEBUGFS/summary =="
+	echo "== $PYMM_DEBUGFS/summary (the CPUs' current pools still hold arenas) =="
+	cat "$PYMM_DEBUGFS/summary"
+	# The shrinkers hand the current pools back; empty arenas go.
+	run sh -c 'echo 2 > /proc/sys/vm/drop_caches'
+	echo "== $PYMM_DEBUGFS/summary (after the shrinkers) =="
 	cat "$PYMM_DEBUGFS/summary"
 	run rmmod "$(modname "$PYMM_CORE_KO")"
 }
