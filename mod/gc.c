@@ -123,13 +123,19 @@ static int pymm_visit_reachable(void *child, void *arg)
 /*
  * Leave in @set what is reachable from outside it and move the rest to
  * @unreachable.  Objects appended to @set while it is walked are walked too.
+ * An object that stays is moved to generation @dest as it is passed (it
+ * leaves the collection, so pymm_in_set() ignores it from then on, as it
+ * would have found nothing left to do with it), which spares
+ * pymm_splice() a walk.  Returns how many stay.
  */
-static void pymm_move_unreachable(struct pymm_heap *heap,
-				  struct list_head *set,
-				  struct list_head *unreachable)
+static unsigned long pymm_move_unreachable(struct pymm_heap *heap,
+					   struct list_head *set,
+					   struct list_head *unreachable,
+					   unsigned int dest)
 {
 	struct pymm_reach r = { .heap = heap, .reachable = set };
 	struct pymm_obj *o, *next;
+	unsigned long stay = 0;
 
 	o = list_first_entry(set, struct pymm_obj, gc_link);
 	while (&o->gc_link != set) {
@@ -138,6 +144,8 @@ static void pymm_move_unreachable(struct pymm_heap *heap,
 				o->type->traverse(pymm_body(o),
 						  pymm_visit_reachable, &r);
 			next = list_next_entry(o, gc_link);
+			o->gen = dest;
+			stay++;
 		} else {
 			next = list_next_entry(o, gc_link);
 			list_move_tail(&o->gc_link, unreachable);
@@ -145,6 +153,7 @@ static void pymm_move_unreachable(struct pymm_heap *heap,
 		}
 		o = next;
 	}
+	return stay;
 }
 
 /* Objects of @set whose refcount was zero at update_refs. */
@@ -159,34 +168,49 @@ static unsigned long pymm_count_dying(struct list_head *set)
 	return n;
 }
 
-/* Steps 1-3 over @set; what stays in @set is reachable. */
-static void pymm_find_unreachable(struct pymm_heap *heap, struct list_head *set,
-				  struct list_head *unreachable)
+/*
+ * Steps 1-3 over @set: what stays in @set is reachable, and its objects'
+ * gen is already @dest.  Returns how many stay.
+ */
+static unsigned long pymm_find_unreachable(struct pymm_heap *heap,
+					   struct list_head *set,
+					   struct list_head *unreachable,
+					   unsigned int dest)
 {
 	pymm_update_refs(set);
 	pymm_subtract_refs(heap, set);
-	pymm_move_unreachable(heap, set, unreachable);
+	return pymm_move_unreachable(heap, set, unreachable, dest);
 }
 
 /*
- * Move the objects of a private list to generation @gen.  Called with the
- * heap lock held: nothing else looks at gen of objects on private lists.
+ * Put the @n objects of a private list, whose gen is @gen already, on
+ * generation @gen's list.  Called with the heap lock held: nothing else
+ * looks at gen of objects on private lists.
  */
-static unsigned long pymm_settle(struct pymm_heap *heap,
-				 struct list_head *list, unsigned int gen)
+static void pymm_splice(struct pymm_heap *heap, struct list_head *list,
+			unsigned int gen, unsigned long n)
 {
-	struct pymm_obj *o;
-	unsigned long n = 0, flags;
+	unsigned long flags;
 
-	list_for_each_entry(o, list, gc_link) {
-		o->gen = gen;
-		n++;
-	}
 	spin_lock_irqsave(&heap->gen_lock, flags);
 	list_splice_tail_init(list, &heap->gens[gen].objects);
 	heap->gens[gen].nobjs += n;
 	heap->ncollecting -= n;
 	spin_unlock_irqrestore(&heap->gen_lock, flags);
+}
+
+/* Move the objects of a private list to generation @gen. */
+static unsigned long pymm_settle(struct pymm_heap *heap,
+				 struct list_head *list, unsigned int gen)
+{
+	struct pymm_obj *o;
+	unsigned long n = 0;
+
+	list_for_each_entry(o, list, gc_link) {
+		o->gen = gen;
+		n++;
+	}
+	pymm_splice(heap, list, gen, n);
 	return n;
 }
 
@@ -323,7 +347,7 @@ static void pymm_account(struct pymm_heap *heap, int g, unsigned long survivors,
 long pymm_collect_locked(struct pymm_heap *heap, int g)
 {
 	unsigned int dest = min(g + 1, PYMM_NR_GENS - 1);
-	unsigned long survivors, collected = 0, uncollectable = 0;
+	unsigned long survivors, n, collected = 0, uncollectable = 0;
 	LIST_HEAD(set);
 	LIST_HEAD(unreachable);
 	LIST_HEAD(finalized);
@@ -336,15 +360,16 @@ long pymm_collect_locked(struct pymm_heap *heap, int g)
 	pymm_gc_lock(heap);
 
 	pymm_gather(heap, g, &set);
-	pymm_find_unreachable(heap, &set, &unreachable);
-	survivors = pymm_settle(heap, &set, dest);
+	survivors = pymm_find_unreachable(heap, &set, &unreachable, dest);
+	pymm_splice(heap, &set, dest, survivors);
 
 	if (pymm_finalize(heap, &unreachable, &finalized)) {
 		/* Step 6: what a finalizer resurrected survives. */
-		pymm_find_unreachable(heap, &finalized, &garbage);
+		n = pymm_find_unreachable(heap, &finalized, &garbage, dest);
 		/* Garbage whose finalizer broke its cycle is dying already. */
 		collected = pymm_count_dying(&finalized);
-		survivors += pymm_settle(heap, &finalized, dest) - collected;
+		pymm_splice(heap, &finalized, dest, n);
+		survivors += n - collected;
 	} else {
 		list_splice_init(&finalized, &garbage);
 	}
