@@ -58,6 +58,25 @@ def pick(rows, section, case, alloc, param=None):
     return None
 
 
+def anchor(paths):
+    """The CPython rows of every run in @paths, one row per figure with the
+    mean of the runs' values: runs before and after the UML boot weigh a
+    drift of the machine during the boot on both sides."""
+    runs = []
+    for path in paths:
+        with open(path) as f:
+            runs.append(parse(f.readlines()))
+    if not runs:
+        return []
+    rows = []
+    for r in runs[0]:
+        key = (r['section'], r['case'], r['param'], r['allocator'])
+        vals = [x['value'] for run in runs for x in run
+                if (x['section'], x['case'], x['param'], x['allocator']) == key]
+        rows.append(dict(r, value=sum(vals) / len(vals)))
+    return rows
+
+
 def geomean(xs):
     return math.exp(sum(math.log(x) for x in xs) / len(xs)) if xs else None
 
@@ -153,7 +172,9 @@ unset multiplot
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--console', required=True)
-    ap.add_argument('--cpython')
+    ap.add_argument('--cpython', action='append', default=[],
+                    help='CPython anchor output; given more than once, each '
+                    'figure is the mean of the runs (before and after the boot)')
     ap.add_argument('--csv', required=True)
     ap.add_argument('--png')
     a = ap.parse_args()
@@ -161,9 +182,7 @@ def main():
         lines = f.readlines()
     rows = parse(lines)
     failures = [int(m.group(1)) for m in map(DONE.search, lines) if m]
-    if a.cpython:
-        with open(a.cpython) as f:
-            rows += parse(f.readlines())
+    rows += anchor(a.cpython)
     with open(a.csv, 'w', newline='') as f:
         w = csv.DictWriter(f, fieldnames=FIELDS)
         w.writeheader()

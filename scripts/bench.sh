@@ -6,7 +6,8 @@
 #    modules against it from a copy of the sources in $PYMM_CACHE/src-bench;
 # 2. boots it once: pymm.ko, then pymm_bench.ko, which prints its figures
 #    (see mod/bench.c);
-# 3. runs the CPython anchor on the host (scripts/bench-cpython.py);
+# 3. runs the CPython anchor on the host (scripts/bench-cpython.py), before
+#    and after the boot;
 # 4. scripts/bench-report.py prints the table and writes results/bench.csv
 #    and results/bench.png (gnuplot).
 # The console is in results/bench/console.log.  Environment: PYMM_BENCH_ARGS
@@ -54,16 +55,20 @@ main() {
 	ensure_gnuplot
 	build
 	mkdir -p "$out"
+	# The CPython anchor runs before and after the boot (see bench-report.py).
+	log "running the CPython anchor on the host"
+	python3 "$PYMM_ROOT/scripts/bench-cpython.py" >"$out/cpython-before.csv"
 	PYMM_BUILD="$BENCH_BUILD" PYMM_UML_MEM="${PYMM_UML_MEM:-1536M}" \
 		PYMM_TIMEOUT="${PYMM_TIMEOUT:-900}" \
 		PYMM_CORE_KO="$BENCH_SRC/mod/pymm.ko" \
 		PYMM_BENCH_KO="$BENCH_SRC/mod/pymm_bench.ko" \
 		"$PYMM_ROOT/scripts/uml-boot.sh" bench "$out" ||
 		die "the benchmark boot failed (console: $out/console.log)"
-	log "running the CPython anchor on the host"
-	python3 "$PYMM_ROOT/scripts/bench-cpython.py" >"$out/cpython.csv"
+	log "running the CPython anchor on the host again"
+	python3 "$PYMM_ROOT/scripts/bench-cpython.py" >"$out/cpython-after.csv"
 	python3 "$PYMM_ROOT/scripts/bench-report.py" --console "$out/console.log" \
-		--cpython "$out/cpython.csv" --csv "$RESULTS/bench.csv" \
+		--cpython "$out/cpython-before.csv" \
+		--cpython "$out/cpython-after.csv" --csv "$RESULTS/bench.csv" \
 		--png "$RESULTS/bench.png"
 	log "took $((SECONDS - t0))s"
 }
