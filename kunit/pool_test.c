@@ -428,12 +428,77 @@ static void shrinker_frees_the_cached_arena(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, s2.v[PT_ARENAS], s1.v[PT_ARENAS]);
 }
 
+#define PT_RELEASE_PARAM	"/sys/module/pymm/parameters/release_free_pools"
+
+static void release_param_off(void *unused)
+{
+	pt_write_file(PT_RELEASE_PARAM, "0");
+}
+
+/*
+ * By default an arena goes back only whole; with release_free_pools=1 the
+ * shrinker gives back the free pools of a live arena one page each, and
+ * the arena, smaller from then on, still goes back once it empties.
+ */
+static void free_pools_of_a_live_arena_go_back_only_when_asked(struct kunit *test)
+{
+	struct pt_arenas *a = pt_arenas_alloc(test);
+	struct pt_fill *fill = fill_new(test, 1);
+	struct pt_summary s0, s1;
+	unsigned int i;
+	int r;
+
+	/* Every other pool freed: a live arena with 32 free pools. */
+	for (i = 0; i < PT_ARENA_POOLS; i += 2)
+		pt_fill_free_pool(fill, 0, i);
+	pt_drop_slab(test);
+	pt_read_arenas(test, a);
+	r = pt_arena_find(a, fill->base[0]);
+	KUNIT_ASSERT_GE(test, r, 0);
+	KUNIT_EXPECT_EQ(test, a->rows[r].pools, PT_ARENA_POOLS);
+	KUNIT_EXPECT_EQ(test, a->rows[r].free, PT_ARENA_POOLS / 2);
+
+	KUNIT_ASSERT_EQ(test, pt_write_file(PT_RELEASE_PARAM, "1"), 0);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, release_param_off,
+							NULL), 0);
+	pt_read_summary(test, &s0);
+	pt_drop_slab(test);
+	pt_read_summary(test, &s1);
+	pt_read_arenas(test, a);
+	r = pt_arena_find(a, fill->base[0]);
+	KUNIT_ASSERT_GE(test, r, 0);
+	KUNIT_EXPECT_EQ(test, a->rows[r].pools, PT_ARENA_POOLS / 2);
+	KUNIT_EXPECT_EQ(test, a->rows[r].free, 0);
+	KUNIT_EXPECT_LE(test, s1.v[PT_PAGES], s0.v[PT_PAGES] - PT_ARENA_POOLS / 2);
+	KUNIT_EXPECT_EQ(test, s1.v[PT_BLOCKS_INUSE], s0.v[PT_BLOCKS_INUSE]);
+	pt_check_arena_order(test, a, false);
+
+	/* The pools it kept, freed: it empties, and goes like any arena. */
+	pt_read_summary(test, &s0);
+	for (i = 1; i < PT_ARENA_POOLS; i += 2)
+		pt_fill_free_pool(fill, 0, i);
+	pt_read_summary(test, &s1);
+	pt_read_arenas(test, a);
+	r = pt_arena_find(a, fill->base[0]);
+	if (r >= 0) {
+		KUNIT_EXPECT_EQ(test, s1.v[PT_ARENAS_CACHED], 1);
+		KUNIT_EXPECT_EQ(test, a->rows[r].free, PT_ARENA_POOLS / 2);
+	} else {
+		KUNIT_EXPECT_EQ(test, s1.v[PT_ARENAS_FREED],
+				s0.v[PT_ARENAS_FREED] + 1);
+	}
+	KUNIT_EXPECT_EQ(test, s1.v[PT_PAGES] + (r >= 0 ? 0 : PT_ARENA_POOLS / 2),
+			s0.v[PT_PAGES]);
+	pt_blocks_free_all(fill->blocks);
+}
+
 static struct kunit_case pymm_arena_cases[] = {
 	KUNIT_CASE(arena_is_64_naturally_aligned_pages),
 	KUNIT_CASE(arenas_stay_sorted_by_free_pools_after_mixed_frees),
 	KUNIT_CASE(new_pool_comes_from_arena_with_fewest_free_pools),
 	KUNIT_CASE(empty_arena_is_cached_and_a_second_one_freed),
 	KUNIT_CASE(shrinker_frees_the_cached_arena),
+	KUNIT_CASE(free_pools_of_a_live_arena_go_back_only_when_asked),
 	{}
 };
 

@@ -24,6 +24,14 @@
  * The shrinker hands the CPUs' current pools back (cpu.c), which may empty
  * arenas, and frees the cached arena under memory pressure.
  *
+ * Memory goes back one whole arena at a time, as in CPython.  Only with
+ * the release_free_pools parameter (off by default) does the shrinker also
+ * give back the page of every free pool of an arena still in use
+ * (pymm_arena_trim()); such a pool is gone for the rest of its arena's
+ * life, and the arena goes back once the pools it still holds are free.
+ * Arena pages are split when allocated (split_page()), so that each can be
+ * freed alone.
+ *
  * When an order-PYMM_ARENA_ORDER block cannot be had cheaply, the arena is
  * a single page instead: one pool is all the caller needs, and failing a
  * small allocation because 64 contiguous pages are not free would be wrong.
@@ -42,6 +50,7 @@
  */
 #include <linux/gfp.h>
 #include <linux/mm.h>
+#include <linux/moduleparam.h>
 #include <linux/random.h>
 #include <linux/shrinker.h>
 #include <linux/slab.h>
@@ -85,22 +94,34 @@ struct pymm_arena *pymm_arena_lookup(const void *p)
 	return (struct pymm_arena *)arena;
 }
 
-/* Tag the pages of @arena with it (@arena set) or untag them. */
-static void pymm_arena_tag(struct pymm_arena *arena, bool set)
+/* Tag page @i of @arena with it (@set) or untag it. */
+static void pymm_page_tag(struct pymm_arena *arena, unsigned int i, bool set)
 {
-	struct page *page = virt_to_page(arena->base);
+	struct page *page = virt_to_page(arena->base) + i;
 	unsigned long tag = set ? (unsigned long)arena : 0;
-	unsigned int i;
 
-	for (i = 0; i < arena->npools; i++) {
-		WRITE_ONCE(page[i].index, set ? tag ^ pymm_page_magic : 0);
-		WRITE_ONCE(page[i].private, tag);
-	}
+	WRITE_ONCE(page->index, set ? tag ^ pymm_page_magic : 0);
+	WRITE_ONCE(page->private, tag);
 }
 
+/* Tag the pages @arena still holds with it (@set) or untag them. */
+static void pymm_arena_tag(struct pymm_arena *arena, bool set)
+{
+	unsigned int i;
+
+	for (i = 0; i < arena->npools; i++)
+		if (arena->present & BIT_ULL(i))
+			pymm_page_tag(arena, i, set);
+}
+
+/* Free the pages @arena still holds (split at allocation), then @arena. */
 static void pymm_arena_free(struct pymm_arena *arena)
 {
-	free_pages((unsigned long)arena->base, ilog2(arena->npools));
+	unsigned int i;
+
+	for (i = 0; i < arena->npools; i++)
+		if (arena->present & BIT_ULL(i))
+			__free_page(virt_to_page(arena->base) + i);
 	kfree_rcu(arena, rcu);
 }
 
@@ -109,7 +130,7 @@ static void pymm_count_freed(struct pymm_arena *arena)
 {
 	pymm_arenas_now--;
 	pymm_arenas_freed++;
-	pymm_pages_held -= arena->npools;
+	pymm_pages_held -= arena->npresent;
 }
 
 /* The arena before @arena on the usable list, or NULL at the head. */
@@ -244,7 +265,7 @@ struct pymm_arena *pymm_pool_put(struct pymm_pool *pool)
 	pool->szidx = PYMM_POOL_FREE;
 	arena->freemask |= BIT_ULL(pool->idx);
 	pymm_usable_inc(arena);
-	if (arena->nfreepools == arena->npools) {
+	if (arena->nfreepools == arena->npresent) {
 		pymm_usable_unlink(arena);
 		if (!pymm_cached_arena) {
 			pymm_cached_arena = arena;
@@ -301,12 +322,16 @@ int pymm_arena_grow(gfp_t gfp)
 	arena = kmalloc(struct_size(arena, pools, 1U << order), gfp);
 	if (!arena)
 		goto free_pages;
+	/* Each page can then be given back alone (pymm_arena_trim()). */
+	split_page(page, order);
 	arena->base = page_address(page);
 	arena->npools = 1U << order;
 	pymm_kasan_poison(arena->base, PAGE_SIZE << order, PYMM_KASAN_REDZONE);
 	arena->nfreepools = arena->npools;
+	arena->npresent = arena->npools;
 	arena->freemask = arena->npools == 64 ? ~0ULL :
 			  BIT_ULL(arena->npools) - 1;
+	arena->present = arena->freemask;
 	for (i = 0; i < arena->npools; i++) {
 		struct pymm_pool *pool = &arena->pools[i];
 
@@ -341,6 +366,60 @@ free_pages:
 	return -ENOMEM;
 }
 
+bool pymm_release_free_pools;
+module_param_named(release_free_pools, pymm_release_free_pools, bool, 0644);
+MODULE_PARM_DESC(release_free_pools,
+		 "The shrinker also gives back the free pools of arenas still in use, one page each (default: off, only whole arenas)");
+
+/**
+ * pymm_arena_trim - give back every free pool of the arenas in use
+ *
+ * Off by default (CPython's rule, and pymm's: memory goes back one whole
+ * arena at a time); with release_free_pools=1 the shrinker calls this.  A
+ * free pool's page goes back to the page allocator and the pool is gone
+ * from its arena for good: the arena holds fewer pages, and goes back
+ * itself once the pools it still holds are all free.  Afterwards every
+ * arena in use has no free pool, so the usable list is empty.
+ *
+ * Return: pages given back.
+ */
+static unsigned long pymm_arena_trim(void)
+{
+	struct pymm_arena *arena, *next;
+	unsigned long flags, n = 0;
+	struct page *page, *tmp;
+	LIST_HEAD(pages);
+	unsigned int i;
+
+	spin_lock_irqsave(&pymm_arena_lock, flags);
+	list_for_each_entry_safe(arena, next, &pymm_usable_arenas, link) {
+		while (arena->freemask) {
+			i = __ffs64(arena->freemask);
+			arena->freemask &= ~BIT_ULL(i);
+			arena->present &= ~BIT_ULL(i);
+			arena->nfreepools--;
+			arena->npresent--;
+			pymm_pages_held--;
+			pymm_page_tag(arena, i, false);
+			page = virt_to_page(arena->base) + i;
+			list_add(&page->lru, &pages);
+			n++;
+		}
+		/* Some pool of it is in use, or it would not be on this list. */
+		list_move(&arena->link, &pymm_full_arenas);
+	}
+	for (i = 0; i <= PYMM_ARENA_POOLS; i++)
+		nfp2lasta[i] = NULL;
+	spin_unlock_irqrestore(&pymm_arena_lock, flags);
+
+	/* No block lives in a free pool: nobody can be using these pages. */
+	list_for_each_entry_safe(page, tmp, &pages, lru) {
+		list_del(&page->lru);
+		__free_page(page);
+	}
+	return n;
+}
+
 /* Detach the cached arena and count it as freed; NULL if there is none. */
 static struct pymm_arena *pymm_uncache(void)
 {
@@ -368,6 +447,9 @@ static unsigned long pymm_shrink_count(struct shrinker *shrinker,
 
 	if (READ_ONCE(pymm_cached_arena))
 		n += PYMM_ARENA_POOLS;
+	if (READ_ONCE(pymm_release_free_pools) &&
+	    !list_empty_careful(&pymm_usable_arenas))
+		n += PYMM_ARENA_POOLS;
 	return n ? n : SHRINK_EMPTY;
 }
 
@@ -379,11 +461,12 @@ static unsigned long pymm_shrink_scan(struct shrinker *shrinker,
 	unsigned long freed;
 
 	pymm_cpu_flush_all();
+	freed = READ_ONCE(pymm_release_free_pools) ? pymm_arena_trim() : 0;
 	arena = pymm_uncache();
 	if (arena)
 		pymm_arena_release(arena);
 	/* Pages given back, the flush's own releases included. */
-	freed = (READ_ONCE(pymm_arenas_freed) - before) * PYMM_ARENA_POOLS;
+	freed += (READ_ONCE(pymm_arenas_freed) - before) * PYMM_ARENA_POOLS;
 	return freed ? freed : SHRINK_STOP;
 }
 
@@ -425,10 +508,10 @@ void pymm_arenas_exit(void)
 	list_for_each_entry_safe(arena, next, &pymm_usable_arenas, link) {
 		list_del(&arena->link);
 		pymm_arena_tag(arena, false);
-		if (arena->nfreepools == arena->npools) {
+		if (arena->nfreepools == arena->npresent) {
 			pymm_arena_free(arena);
 		} else {
-			leaked += arena->npools;
+			leaked += arena->npresent;
 			kfree_rcu(arena, rcu);
 		}
 	}

@@ -27,7 +27,8 @@
  *   footprint  1,000,000 live blocks of sizes uniform in 1..512: pages held
  *              (pymm: its arena pages plus the slab pages of its metadata;
  *              kmalloc: the slab page counters' delta), then after freeing a
- *              random 90%, then after each allocator's shrink
+ *              random 90%, then after each allocator's shrink, and for
+ *              pymm once more with release_free_pools=1
  *   gc         binary trees with parent pointers (each tree a cycle) of
  *              depth 4..16: ns per node to build, and to reclaim by a full
  *              collection; a full collection over 1,000,000 live objects, ns
@@ -300,6 +301,8 @@ static void pb_write(const char *path, const char *s)
 	filp_close(f, NULL);
 }
 
+#define PB_RELEASE_PARAM	"/sys/module/pymm/parameters/release_free_pools"
+
 /* Each allocator's shrink: the shrinkers (pymm's) and kmalloc's caches. */
 static void pb_shrink(void)
 {
@@ -336,6 +339,15 @@ static void pb_footprint(void)
 		held[1] = pb_pages(who[i]) - base;
 		pb_shrink();
 		held[2] = pb_pages(who[i]) - base;
+		if (who[i] == BW_PYMM) {
+			/* Not pymm's default: free pools given back alone. */
+			pb_write(PB_RELEASE_PARAM, "1");
+			pb_shrink();
+			pb_write(PB_RELEASE_PARAM, "0");
+			pb_csv("footprint", "after_shrink_pools", live,
+			       bw_alloc_names[who[i]],
+			       (pb_pages(who[i]) - base) * 1000ULL, "pages");
+		}
 		/* The rest (released slots are NULL). */
 		bw_batch_release(&b, who[i], 1000);
 		for (k = 0; k < ARRAY_SIZE(stage); k++)

@@ -103,7 +103,7 @@ static unsigned int pymm_copy_arenas(struct list_head *head,
 		if (n == max)
 			break;
 		rows[n].base = arena->base;
-		rows[n].npools = arena->npools;
+		rows[n].npools = arena->npresent;
 		rows[n].nfree = arena->nfreepools;
 		n++;
 	}
@@ -127,7 +127,7 @@ static int arenas_show(struct seq_file *m, void *v)
 	n = pymm_copy_arenas(&pymm_usable_arenas, rows, max);
 	if (pymm_cached_arena && n < max) {
 		rows[n].base = pymm_cached_arena->base;
-		rows[n].npools = pymm_cached_arena->npools;
+		rows[n].npools = pymm_cached_arena->npresent;
 		rows[n].nfree = pymm_cached_arena->nfreepools;
 		n++;
 	}

@@ -101,21 +101,27 @@ struct pymm_pool {
  *		pymm_full_arenas; unlinked while it is the cached arena
  * @base:	address of pool 0
  * @freemask:	bit i set when pool i belongs to no class
+ * @present:	bit i set while the arena holds page i; a free pool's page is
+ *		given back alone only with release_free_pools=1
  * @nfreepools:	number of bits set in @freemask
- * @npools:	pools in the arena: PYMM_ARENA_POOLS, or 1 when the page
- *		allocator could not give an order-PYMM_ARENA_ORDER block
+ * @npools:	pools the arena was made of: PYMM_ARENA_POOLS, or 1 when the
+ *		page allocator could not give an order-PYMM_ARENA_ORDER block
+ * @npresent:	number of bits set in @present
  * @rcu:	the struct is freed after a grace period, so a lookup that raced
  *		with the arena's release still reads a valid (all-free) struct
  * @pools:	one descriptor per pool
  *
- * @link, @freemask and @nfreepools are protected by pymm_arena_lock.
+ * @link, @freemask, @present, @nfreepools and @npresent are protected by
+ * pymm_arena_lock.
  */
 struct pymm_arena {
 	struct list_head link;
 	void *base;
 	u64 freemask;
+	u64 present;
 	unsigned int nfreepools;
 	unsigned int npools;
+	unsigned int npresent;
 	struct rcu_head rcu;
 	struct pymm_pool pools[];
 };
@@ -283,6 +289,7 @@ extern unsigned long pymm_arenas_allocated;
 extern unsigned long pymm_arenas_freed;
 extern unsigned long pymm_arenas_now;
 extern unsigned long pymm_pages_held;
+extern bool pymm_release_free_pools;
 
 struct pymm_arena *pymm_arena_lookup(const void *p);
 struct pymm_pool *pymm_pool_get(unsigned int szidx);
