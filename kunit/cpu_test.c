@@ -4,11 +4,12 @@
  *
  * A CPU allocates from a pool of its own and frees into it without a lock;
  * blocks of that pool freed on other CPUs wait on the pool's shared list
- * until the owner has used up its own, and the shrinker hands every current
- * pool back.  The cases that need a second CPU run their steps on CPUs 0
+ * until the owner has used up its own, and the shrinker, and a CPU going
+ * offline, hand its current pools back.  The cases that need a second CPU run their steps on CPUs 0
  * and 1 with work_on_cpu() and skip on a uniprocessor (UML); debug mode has
  * no current pools, so the suite skips there.
  */
+#include <linux/cpu.h>
 #include <linux/cpumask.h>
 #include <linux/workqueue.h>
 
@@ -211,10 +212,54 @@ static void counters_of_all_cpus_add_up(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, c2->c[CPU_CLASS].pools, c0->c[CPU_CLASS].pools);
 }
 
+static long cpu_alloc_free_step(void *arg)
+{
+	void *p = pymm_malloc(pt_class_size(CPU_CLASS), GFP_KERNEL);
+
+	if (!p)
+		return -ENOMEM;
+	pymm_free(p);
+	return 0;
+}
+
+/*
+ * CPU 1 is left with a current pool that has nothing in use; when CPU 1
+ * goes offline, the pool goes back to its arena.
+ */
+static void current_pool_of_an_offlined_cpu_is_handed_back(struct kunit *test)
+{
+	struct pt_classes *c0, *c1, *c2;
+	int err;
+
+	cpu_needs_two(test);
+	if (!IS_ENABLED(CONFIG_HOTPLUG_CPU))
+		kunit_skip(test, "needs CONFIG_HOTPLUG_CPU");
+	/* Off CPU 1, which is about to go. */
+	KUNIT_ASSERT_EQ(test, set_cpus_allowed_ptr(current, cpumask_of(0)), 0);
+	c0 = cpu_classes(test);
+	c1 = cpu_classes(test);
+	c2 = cpu_classes(test);
+
+	pt_drop_slab(test);
+	pt_read_classes(test, c0);
+	KUNIT_ASSERT_EQ(test, work_on_cpu(1, cpu_alloc_free_step, NULL), 0);
+	pt_read_classes(test, c1);
+	KUNIT_ASSERT_EQ(test, c1->c[CPU_CLASS].pools, c0->c[CPU_CLASS].pools + 1);
+
+	err = remove_cpu(1);
+	if (err)
+		kunit_skip(test, "CPU 1 cannot go offline (%d)", err);
+	pt_read_classes(test, c2);
+	KUNIT_EXPECT_EQ(test, add_cpu(1), 0);
+	KUNIT_EXPECT_EQ(test, c2->c[CPU_CLASS].pools, c0->c[CPU_CLASS].pools);
+	KUNIT_EXPECT_EQ(test, c2->c[CPU_CLASS].inuse, c0->c[CPU_CLASS].inuse);
+}
+
 static struct kunit_case pymm_cpu_cases[] = {
 	KUNIT_CASE(current_pool_is_kept_until_the_shrinker_hands_it_back),
 	KUNIT_CASE(other_cpus_frees_are_taken_over_by_the_owner),
 	KUNIT_CASE(counters_of_all_cpus_add_up),
+	KUNIT_CASE(current_pool_of_an_offlined_cpu_is_handed_back),
 	{}
 };
 
