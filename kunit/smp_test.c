@@ -496,11 +496,13 @@ static void blocks_freed_on_another_cpu_one_by_one(struct kunit *test)
 }
 
 /*
- * Arena drain: fill more than two arenas' worth of the 512-byte class,
- * then free it all in random order.  Emptied arenas are cached or given
- * back to the page allocator.
+ * Arena drain: fill eight arenas' worth of the 512-byte class, then free it
+ * all in random order.  Emptied arenas are cached or given back to the page
+ * allocator.  Eight, because some arenas may stay: the other workers' live
+ * blocks of the class (at most SMP_SLOTS, so four arenas' worth of pools at
+ * worst), each CPU's current pool, and the cached arena.
  */
-#define SMP_DRAIN_BLOCKS	(5 * PT_ARENA_POOLS * (PAGE_SIZE / 512) / 2)
+#define SMP_DRAIN_BLOCKS	(8 * PT_ARENA_POOLS * (PAGE_SIZE / 512))
 
 static void smp_drain_round(struct smp_worker *w, void **blocks)
 {
