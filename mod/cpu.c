@@ -91,16 +91,28 @@ static struct pymm_arena *pymm_cpu_release(struct pymm_class *cls,
 	return NULL;
 }
 
+/*
+ * Move @pool's shared free list to @pc's private one: its carved blocks
+ * not in use become @pc's, so nused counts every block as used.  Called
+ * with the class lock held.
+ */
+static void pymm_cpu_take_shared(struct pymm_class *cls,
+				 struct pymm_cpu_class *pc,
+				 struct pymm_pool *pool)
+{
+	pc->freelist = pool->freeblock;
+	pc->nfree = pymm_slot(cls, pool->nextoffset) - pool->nused;
+	pool->freeblock = NULL;
+	pool->nused = cls->capacity;
+}
+
 /* Make @pool @pc's current pool.  Called with the class lock held. */
 static void pymm_cpu_own(struct pymm_class *cls, struct pymm_cpu_class *pc,
 			 struct pymm_pool *pool)
 {
 	pool->owned = 1;
 	pc->pool = pool;
-	pc->freelist = pool->freeblock;
-	pc->nfree = pymm_slot(cls, pool->nextoffset) - pool->nused;
-	pool->freeblock = NULL;
-	pool->nused = cls->capacity;
+	pymm_cpu_take_shared(cls, pc, pool);
 	atomic_long_inc(&pymm_pools_owned);
 }
 
@@ -111,7 +123,7 @@ static void *pymm_cpu_next(struct pymm_class *cls, struct pymm_cpu_class *pc)
 	void *block = pc->freelist;
 	unsigned int off;
 
-	if (block) {
+	if (likely(block)) {
 		pc->freelist = pymm_kasan_read_link(pymm_link(cls, block));
 		pc->nfree--;
 		return block;
@@ -140,10 +152,7 @@ static void pymm_cpu_retire(struct pymm_class *cls, struct pymm_cpu_class *pc)
 
 	spin_lock(&cls->lock);
 	if (pool->freeblock) {
-		pc->freelist = pool->freeblock;
-		pc->nfree = cls->capacity - pool->nused;
-		pool->freeblock = NULL;
-		pool->nused = cls->capacity;
+		pymm_cpu_take_shared(cls, pc, pool);
 	} else {
 		/* Full: it goes on no list, and no arena is emptied. */
 		empty = pymm_cpu_release(cls, pc);
@@ -213,20 +222,14 @@ void *pymm_small_alloc(size_t size, gfp_t gfp)
 
 	local_irq_save(flags);
 	pc = pymm_this_cpu(cls);
-	block = pc->freelist;
-	if (likely(block)) {
-		pc->freelist = pymm_kasan_read_link(pymm_link(cls, block));
-		pc->nfree--;
-	} else {
-		if (unlikely(!pc->pool)) {
-			pc = pymm_cpu_refill(cls, gfp, &flags);
-			if (unlikely(!pc)) {
-				local_irq_restore(flags);
-				return NULL;
-			}
+	if (unlikely(!pc->freelist && !pc->pool)) {
+		pc = pymm_cpu_refill(cls, gfp, &flags);
+		if (unlikely(!pc)) {
+			local_irq_restore(flags);
+			return NULL;
 		}
-		block = pymm_cpu_next(cls, pc);
 	}
+	block = pymm_cpu_next(cls, pc);
 	/* A current pool always has a block to give: see pymm_cpu_retire(). */
 	if (unlikely(!pc->freelist) && pymm_cpu_used_up(cls, pc))
 		pymm_cpu_retire(cls, pc);
