@@ -27,9 +27,17 @@
  * A block is taken from the pool's free list if it has one, otherwise carved
  * from the never-used tail of the page at nextoffset; pages are never touched
  * beyond what has been handed out.
+ *
+ * Free-list links are encoded (pymm_link_code()), so that a free can tell
+ * from the block's first word alone whether the block is on one of its
+ * pool's free lists: the shared one here, or its owner's private one, which
+ * this CPU cannot walk.  That catches every double free of a block that is
+ * on a free list, on any CPU, without debug mode.
  */
+#include <linux/export.h>
 #include <linux/kmemleak.h>
 #include <linux/mm.h>
+#include <linux/random.h>
 #include <linux/string.h>
 
 #include "pymm_internal.h"
@@ -37,9 +45,17 @@
 
 struct pymm_class pymm_classes[PYMM_NR_CLASSES];
 
+/* Free-list links are stored xor'ed with it: see pymm_link_code(). */
+unsigned long pymm_link_secret __read_mostly;
+
 void pymm_classes_init(void)
 {
 	unsigned int i;
+
+	/* Top bits 01: no canonical address; bit 0: 0 decodes to no block. */
+	pymm_link_secret = get_random_long();
+	pymm_link_secret &= ~BIT(BITS_PER_LONG - 1);
+	pymm_link_secret |= BIT(BITS_PER_LONG - 2) | 1;
 
 	for (i = 0; i < PYMM_NR_CLASSES; i++) {
 		struct pymm_class *cls = &pymm_classes[i];
@@ -151,7 +167,7 @@ void *pymm_class_alloc(struct pymm_class *cls, size_t size, gfp_t gfp)
 	block = pool->freeblock;
 	recycled = block;
 	if (likely(block)) {
-		pool->freeblock = pymm_kasan_read_link(pymm_link(cls, block));
+		pool->freeblock = pymm_free_link(cls, block);
 		if (static_branch_unlikely(&pymm_debug_key))
 			pymm_debug_check_next(cls, pool);
 	} else {
@@ -201,10 +217,11 @@ struct pymm_class *pymm_pool_class(struct pymm_pool *pool)
  * @p: the pointer
  *
  * A pointer that survives this is a block start below nextoffset that is
- * neither the head of the pool's shared free list nor, if the pool is this
- * CPU's current one, the head of this CPU's private list; debug mode then
- * also checks its red zones and, if needed, the whole free list.  Called
- * with the class lock held.
+ * on none of the pool's free lists (pymm_block_is_free(): the shared list
+ * and the private list of the CPU that owns the pool, whichever CPU that
+ * is).  Debug mode, which has only the shared list, checks the red zones
+ * instead and, if needed, walks the whole list.  Called with the class lock
+ * held.
  *
  * Return: 0 or a pymm_error.
  */
@@ -213,22 +230,17 @@ int pymm_pool_check(struct pymm_class *cls, struct pymm_pool *pool,
 {
 	unsigned int off = pymm_page_offset(p);
 	unsigned int slot = pymm_slot(cls, off) * cls->stride;
-	struct pymm_cpu_class *pc;
+	/* An owner carving meanwhile only moves it up, past @p's slot. */
+	unsigned int end = READ_ONCE(pool->nextoffset);
 
-	if (pool->szidx != cls - pymm_classes ||
-	    slot >= READ_ONCE(pool->nextoffset))
+	if (pool->szidx != cls - pymm_classes || slot >= end)
 		return PYMM_ERR_INVALID;
 	if (off != slot + cls->first)
 		return PYMM_ERR_MIDDLE;
-	if (p == pool->freeblock)
-		return PYMM_ERR_DOUBLE_FREE;
-	if (pool->owned) {
-		pc = pymm_this_cpu(cls);
-		if (pc->pool == pool && p == pc->freelist)
-			return PYMM_ERR_DOUBLE_FREE;
-	}
 	if (static_branch_unlikely(&pymm_debug_key))
 		return pymm_debug_check_free(cls, pool, p);
+	if (pymm_block_is_free(cls, p, end))
+		return PYMM_ERR_DOUBLE_FREE;
 	return 0;
 }
 
@@ -262,7 +274,7 @@ int pymm_class_free(struct pymm_class *cls, struct pymm_pool *pool,
 		return err;
 	}
 	pymm_block_takeback(cls, p);
-	pymm_kasan_write_link(pymm_link(cls, p), pool->freeblock);
+	pymm_set_free_link(cls, (void *)p, pool->freeblock);
 	pymm_kasan_poison(p, cls->size, PYMM_KASAN_FREE);
 	pool->freeblock = (void *)p;
 	pymm_this_cpu(cls)->frees++;
@@ -313,3 +325,31 @@ unsigned int pymm_small_size(struct pymm_arena *arena, const void *p,
 	pymm_kasan_unpoison(p, cls->size, cls->size);
 	return cls->size;
 }
+
+#if IS_ENABLED(CONFIG_KUNIT)
+/**
+ * pymm_test_set_free_link - link a free block to another, for KUnit only
+ * @block: a small block on a free list
+ * @next: the block it is to link to, or NULL
+ *
+ * Lets pymm's tests damage a free list as a use after free might (make a
+ * cycle, say), which pymm's double-free checks no longer let a client do,
+ * to check that the walks of a free list are bounded and repair it.
+ * Exported only to modules importing EXPORTED_FOR_KUNIT_TESTING.
+ */
+void pymm_test_set_free_link(void *block, void *next)
+{
+	struct pymm_class *cls = NULL;
+	struct pymm_arena *arena;
+	unsigned long flags;
+
+	local_irq_save(flags);
+	arena = pymm_arena_lookup(block);
+	if (arena)
+		cls = pymm_pool_class(pymm_arena_pool(arena, block));
+	if (!WARN_ON_ONCE(!cls))
+		pymm_set_free_link(cls, block, next);
+	local_irq_restore(flags);
+}
+EXPORT_SYMBOL_NS_GPL(pymm_test_set_free_link, EXPORTED_FOR_KUNIT_TESTING);
+#endif

@@ -33,9 +33,17 @@
  * back to its arena, however many blocks are free in it; pymm_cpu_flush_all()
  * (the shrinker, unload) and CPU hotplug hand every current pool back.
  *
+ * Double frees: a block on the private list of another CPU cannot be
+ * looked for there, so free-list links are encoded and a block handed out
+ * has its first word cleared (pymm_link_code()): a free of a block on any
+ * of its pool's free lists is seen from the block alone, on any CPU.  The
+ * private list's walk when the pool is handed back is bounded by nfree, and
+ * a damaged list is cut and reported (pymm_cpu_cut()).
+ *
  * Debug mode has no current pools: every block goes through class.c, where
  * red zones and the whole free list can be checked under the lock.
  */
+#include <linux/bitmap.h>
 #include <linux/cpuhotplug.h>
 #include <linux/smp.h>
 
@@ -57,6 +65,70 @@ static unsigned int pymm_uncarved(struct pymm_class *cls,
 	return cls->capacity - pymm_slot(cls, pool->nextoffset);
 }
 
+/* Slots seen by pymm_cpu_cut(), one bit per block of the smallest class. */
+static DEFINE_SPINLOCK(pymm_cut_lock);
+static DECLARE_BITMAP(pymm_cut_seen, PAGE_SIZE / PYMM_ALIGN);
+
+/*
+ * @pc's private list is damaged: cut it after its longest prefix of
+ * distinct blocks of the pool, at most nfree of them, and report it.  The
+ * blocks cut off stay counted as in use, so none of them is handed out
+ * twice, and the pool never goes back to its arena under a block someone
+ * may hold.  Return: the list's new tail (NULL: the list is now empty),
+ * and the number of blocks left on it in *@n.
+ */
+static void *pymm_cpu_cut(struct pymm_class *cls, struct pymm_cpu_class *pc,
+			  unsigned int *n)
+{
+	struct pymm_pool *pool = pc->pool;
+	void *page = pymm_pool_addr(pool), *block = pc->freelist, *tail = NULL;
+
+	*n = 0;
+	spin_lock(&pymm_cut_lock);
+	bitmap_zero(pymm_cut_seen, cls->capacity);
+	while (*n < pc->nfree &&
+	       pymm_pool_has_block(cls, block, page, pool->nextoffset) &&
+	       !__test_and_set_bit(pymm_slot(cls, block - page), pymm_cut_seen)) {
+		tail = block;
+		block = pymm_free_link(cls, block);
+		(*n)++;
+	}
+	spin_unlock(&pymm_cut_lock);
+	if (tail)
+		pymm_set_free_link(cls, tail, NULL);
+	else
+		pc->freelist = NULL;
+	pr_err("pymm: class %td: a CPU's free list of pool %p is damaged: kept %u of %u blocks\n",
+	       cls - pymm_classes, page, *n, pc->nfree);
+	pymm_report(PYMM_ERR_CORRUPTION, page, cls - pymm_classes,
+		    "pymm_cpu_release (private free list damaged)");
+	return tail;
+}
+
+/*
+ * The tail of @pc's private list, which holds pc->nfree blocks; *@n is set
+ * to the blocks on it.  The walk is bounded: a list that does not end after
+ * exactly nfree blocks of the pool (a cycle, a link out of the pool, an
+ * early end: memory corruption) is cut by pymm_cpu_cut() first.
+ */
+static void *pymm_cpu_tail(struct pymm_class *cls, struct pymm_cpu_class *pc,
+			   unsigned int *n)
+{
+	struct pymm_pool *pool = pc->pool;
+	void *page = pymm_pool_addr(pool), *block = pc->freelist, *tail = NULL;
+	unsigned int i;
+
+	for (i = 0; i < pc->nfree &&
+	     pymm_pool_has_block(cls, block, page, pool->nextoffset); i++) {
+		tail = block;
+		block = pymm_free_link(cls, block);
+	}
+	*n = i;
+	if (i == pc->nfree && !block)
+		return tail;
+	return pymm_cpu_cut(cls, pc, n);
+}
+
 /*
  * Hand @pc's current pool back to its class.  Called with the class lock
  * held and, unless @pc belongs to a dead CPU, on @pc's CPU with interrupts
@@ -66,16 +138,18 @@ static struct pymm_arena *pymm_cpu_release(struct pymm_class *cls,
 					   struct pymm_cpu_class *pc)
 {
 	struct pymm_pool *pool = pc->pool;
-	void *tail = pc->freelist, *next;
+	unsigned int nfree = 0;
+	void *tail;
 
 	/* The private list goes in front of the shared one. */
-	if (tail) {
-		while ((next = pymm_kasan_read_link(pymm_link(cls, tail))))
-			tail = next;
-		pymm_kasan_write_link(pymm_link(cls, tail), pool->freeblock);
-		pool->freeblock = pc->freelist;
+	if (pc->freelist) {
+		tail = pymm_cpu_tail(cls, pc, &nfree);
+		if (tail) {
+			pymm_set_free_link(cls, tail, pool->freeblock);
+			pool->freeblock = pc->freelist;
+		}
 	}
-	pool->nused -= pc->nfree + pymm_uncarved(cls, pool);
+	pool->nused -= nfree + pymm_uncarved(cls, pool);
 	pool->owned = 0;
 	pc->pool = NULL;
 	pc->freelist = NULL;
@@ -116,7 +190,11 @@ static void pymm_cpu_own(struct pymm_class *cls, struct pymm_cpu_class *pc,
 	atomic_long_inc(&pymm_pools_owned);
 }
 
-/* Pop @pc's private list, or carve its current pool (which has a block). */
+/*
+ * Pop @pc's private list, or carve its current pool (which has a block).
+ * The block's first word is cleared, so that a free does not take it for
+ * a free block (pymm_block_is_free()) whatever the client leaves in it.
+ */
 static void *pymm_cpu_next(struct pymm_class *cls, struct pymm_cpu_class *pc)
 {
 	struct pymm_pool *pool = pc->pool;
@@ -124,14 +202,16 @@ static void *pymm_cpu_next(struct pymm_class *cls, struct pymm_cpu_class *pc)
 	unsigned int off;
 
 	if (likely(block)) {
-		pc->freelist = pymm_kasan_read_link(pymm_link(cls, block));
+		pc->freelist = pymm_free_link(cls, block);
 		pc->nfree--;
-		return block;
+	} else {
+		off = pool->nextoffset;
+		/* Published for pymm_pool_check() on other CPUs. */
+		WRITE_ONCE(pool->nextoffset, off + cls->stride);
+		block = pymm_pool_addr(pool) + off;
 	}
-	off = pool->nextoffset;
-	/* Published for pymm_pool_check() on other CPUs. */
-	WRITE_ONCE(pool->nextoffset, off + cls->stride);
-	return pymm_pool_addr(pool) + off;
+	pymm_kasan_write_link(pymm_link(cls, block), NULL);
+	return block;
 }
 
 /* Has @pc's current pool no private block left, carved or not? */
@@ -244,19 +324,21 @@ void *pymm_small_alloc(size_t size, gfp_t gfp)
 /*
  * Is @p a live block of @pc's current pool?  The pool cannot change hands
  * under us (interrupts are off and only this CPU hands it back), and its
- * nextoffset moves only here.
+ * nextoffset moves only here.  A block on this CPU's private list or on the
+ * pool's shared list, at any depth, is a double free.
  */
 static int pymm_cpu_check(struct pymm_class *cls, struct pymm_cpu_class *pc,
 			  const void *p)
 {
 	unsigned int off = pymm_page_offset(p);
 	unsigned int slot = pymm_slot(cls, off) * cls->stride;
+	unsigned int end = pc->pool->nextoffset;
 
-	if (unlikely(slot >= pc->pool->nextoffset))
+	if (unlikely(slot >= end))
 		return PYMM_ERR_INVALID;
 	if (unlikely(off != slot))
 		return PYMM_ERR_MIDDLE;
-	if (unlikely(p == pc->freelist || p == READ_ONCE(pc->pool->freeblock)))
+	if (unlikely(pymm_block_is_free(cls, p, end)))
 		return PYMM_ERR_DOUBLE_FREE;
 	return 0;
 }
@@ -306,7 +388,7 @@ bool pymm_small_free(const void *p)
 	err = pymm_cpu_check(cls, pc, p);
 	if (likely(!err)) {
 		pymm_block_takeback(cls, p);
-		pymm_kasan_write_link(pymm_link(cls, p), pc->freelist);
+		pymm_set_free_link(cls, (void *)p, pc->freelist);
 		pymm_kasan_poison(p, cls->size, PYMM_KASAN_FREE);
 		pc->freelist = (void *)p;
 		pc->nfree++;

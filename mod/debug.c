@@ -12,7 +12,7 @@
  *   live:  PYMM_LIVE   POISON_INUSE (0x5a) until   PYMM_RZ_BYTE x 8
  *                      the caller writes it
  *   free:  next free   POISON_FREE (0x6b)          PYMM_RZ_BYTE x 8
- *          block
+ *          block (encoded: pymm_link_code())
  *
  * Checks:
  *   free     head must be PYMM_LIVE.  If it is not, the block is looked for
@@ -59,10 +59,8 @@ static bool pymm_tail_ok(struct pymm_class *cls, const void *block)
 static bool pymm_is_block(struct pymm_class *cls, struct pymm_pool *pool,
 			  const void *p)
 {
-	const void *page = pymm_pool_addr(pool);
-
-	return p >= page && p - page < pool->nextoffset &&
-	       (p - page) % cls->stride == cls->first;
+	return pymm_pool_has_block(cls, p, pymm_pool_addr(pool),
+				   pool->nextoffset);
 }
 
 static void pymm_frame(struct pymm_class *cls, void *block)
@@ -138,7 +136,7 @@ int pymm_debug_check_free(struct pymm_class *cls, struct pymm_pool *pool,
 			}
 			if (!pymm_is_block(cls, pool, free))
 				break;
-			free = *(void **)pymm_head(free);
+			free = pymm_free_link(cls, free);
 		}
 	}
 	if (err != PYMM_ERR_DOUBLE_FREE && !pymm_tail_ok(cls, block))

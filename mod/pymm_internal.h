@@ -18,8 +18,10 @@
  * All metadata lives outside the pages, in struct pymm_arena and its
  * pymm_pool array, so a page holds PAGE_SIZE / stride blocks and a stray
  * pointer into a page never makes pymm trust that page's bytes.  The only
- * thing pymm keeps inside its pages is the free-block list: the first word of
- * a free block points to the next free block of the same pool.
+ * thing pymm keeps inside its pages is the free-block lists: the first word
+ * of a free block links it to the next free block of the same pool, encoded
+ * (see pymm_free_link()), and the first word of a block handed out is 0 when
+ * it leaves pymm, so a free can tell a free block from a live one.
  *
  * In debug mode each slot is [8-byte head red zone][block][8-byte tail red
  * zone], so the stride is size + 16 and the block starts 8 bytes into its
@@ -44,9 +46,11 @@
 #define _PYMM_INTERNAL_H
 
 #include <linux/bits.h>
+#include <linux/build_bug.h>
 #include <linux/debugfs.h>
 #include <linux/gfp.h>
 #include <linux/jump_label.h>
+#include <linux/limits.h>
 #include <linux/list.h>
 #include <linux/percpu.h>
 #include <linux/rcupdate.h>
@@ -55,6 +59,8 @@
 #include <linux/xarray.h>
 
 #include <pymm.h>
+
+#include "pymm_kasan.h"
 
 #define PYMM_ARENA_ORDER	6
 #define PYMM_ARENA_POOLS	BIT(PYMM_ARENA_ORDER)
@@ -71,11 +77,14 @@
  * @link:	entry in usedpools of its class while it has free blocks and
  *		blocks in use; unlinked while full or free
  * @freeblock:	first free block; each free block's first word (the head red
- *		zone in debug mode) points to the next one, NULL ends the list
+ *		zone in debug mode) links it to the next one (pymm_free_link()),
+ *		NULL ends the list
  * @nused:	blocks not on @freeblock's list and not left to carve: the
  *		blocks handed out, or while @owned, @capacity minus the blocks
  *		on @freeblock's list (the owner's private blocks count as used)
- * @nextoffset:	offset of the first never-used slot; slots are carved lazily
+ * @nextoffset:	offset of the first never-used slot; slots are carved lazily.
+ *		It reaches PAGE_SIZE when the stride divides the page, so it is
+ *		a u32: a u16 wraps to 0 with 64 KiB pages (arm64, ppc64)
  * @szidx:	size class index, or PYMM_POOL_FREE
  * @idx:	index of this pool in its arena
  * @owned:	the current pool of a CPU (cpu.c): on no list, and its
@@ -88,12 +97,27 @@
 struct pymm_pool {
 	struct list_head link;
 	void *freeblock;
+	u32 nextoffset;
 	u16 nused;
-	u16 nextoffset;
 	u8 szidx;
 	u8 idx;
 	u8 owned;
 };
+
+/*
+ * The limits of the pool layout, for any PAGE_SIZE (4 KiB up to 64 KiB):
+ * nextoffset holds PAGE_SIZE itself; nused holds the capacity of the
+ * smallest class; idx holds every pool of an arena; and pymm_slot()'s
+ * reciprocal is exact for every offset up to PAGE_SIZE and every stride.
+ */
+static_assert((typeof_member(struct pymm_pool, nextoffset))PAGE_SIZE ==
+	      PAGE_SIZE, "pymm_pool.nextoffset cannot hold PAGE_SIZE");
+static_assert(PAGE_SIZE / PYMM_ALIGN <= U16_MAX,
+	      "pymm_pool.nused cannot count the blocks of an 8-byte class");
+static_assert((typeof_member(struct pymm_pool, idx))(PYMM_ARENA_POOLS - 1) ==
+	      PYMM_ARENA_POOLS - 1, "pymm_pool.idx cannot index every pool");
+static_assert((u64)PAGE_SIZE * (PYMM_SMALL_MAX + 2 * PYMM_RZ) < (1ULL << 32),
+	      "pymm_slot() is not exact for pages this large");
 
 /**
  * struct pymm_arena - one contiguous, naturally aligned run of pools
@@ -229,12 +253,80 @@ static inline void **pymm_link(struct pymm_class *cls, const void *block)
 }
 
 /* Index of the slot that byte offset @off of a pool page falls in.  With
- * off <= 2^12 and recip = ceil(2^32 / stride) the rounding error is below
- * 2^-20, less than the 1/stride gap to the next integer.
+ * recip = ceil(2^32 / stride), off * recip / 2^32 exceeds off / stride by
+ * less than off / 2^32 <= PAGE_SIZE / 2^32, which is below the 1/stride gap
+ * to the next integer as long as PAGE_SIZE * stride < 2^32: for 64 KiB
+ * pages and the largest debug stride (528) it is 2^-16 < 1/528 (asserted
+ * above).  off * recip stays below 2^16 * 2^29.
  */
 static inline unsigned int pymm_slot(struct pymm_class *cls, unsigned int off)
 {
 	return ((u64)off * cls->recip) >> 32;
+}
+
+/*
+ * Encoded free lists, after mimalloc and snmalloc.  The link word of a free
+ * block holds next ^ block ^ pymm_link_secret, a random word drawn at load
+ * whose top two bits are 01 and whose bit 0 is set (class.c).  The first
+ * word of a block handed out is set to 0 (pymm_cpu_next()), so a free can
+ * tell whether its block is already on a free list: decoded, a free block's
+ * word is NULL or a block start of the same pool (below nextoffset); a live
+ * block's word decodes to that only if the client's data equals one of at
+ * most capacity + 1 values that depend on the secret.  0, pointers and
+ * small integers never do on 64-bit: 0 decodes to an odd address, and a
+ * word with the secret's top bits is no canonical address.
+ *
+ * The links are read and written with KASAN's checks off: a free block is
+ * poisoned, and a live one may be open for fewer than 8 bytes.
+ */
+extern unsigned long pymm_link_secret;
+
+static inline void *pymm_link_code(const void *block, const void *next)
+{
+	return (void *)((unsigned long)next ^ (unsigned long)block ^
+			pymm_link_secret);
+}
+
+/* The next free block after free block @block, or NULL (decoded). */
+static inline void *pymm_free_link(struct pymm_class *cls, const void *block)
+{
+	return pymm_link_code(block, pymm_kasan_read_link(pymm_link(cls, block)));
+}
+
+/* Link free block @block to @next (encoded). */
+static inline void pymm_set_free_link(struct pymm_class *cls, void *block,
+				      const void *next)
+{
+	pymm_kasan_write_link(pymm_link(cls, block), pymm_link_code(block, next));
+}
+
+/*
+ * Is @p a carved block start of the pool at @page, whose nextoffset the
+ * caller read as @end?  NULL is none.
+ */
+static inline bool pymm_pool_has_block(struct pymm_class *cls, const void *p,
+				       const void *page, unsigned int end)
+{
+	unsigned long off = (unsigned long)p - (unsigned long)page;
+
+	return off < end && pymm_slot(cls, off) * cls->stride + cls->first == off;
+}
+
+/*
+ * Is @p, a carved block start of a pool whose nextoffset is @end, on one of
+ * the pool's free lists (see pymm_link_code() for how sure that is)?  A
+ * block on a free list is always seen as free.  One load of the word the
+ * free is about to write anyway, and a compare, when it is not free.
+ */
+static inline bool pymm_block_is_free(struct pymm_class *cls, const void *p,
+				      unsigned int end)
+{
+	void *next = pymm_free_link(cls, p);
+	const void *page = (const void *)((unsigned long)p & PAGE_MASK);
+
+	if (likely(next && (unsigned long)next - (unsigned long)page >= end))
+		return false;
+	return !next || pymm_pool_has_block(cls, next, page, end);
 }
 
 static inline struct pymm_pool *pymm_arena_pool(struct pymm_arena *arena,

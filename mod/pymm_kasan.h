@@ -14,13 +14,16 @@
  * There are no pool headers to poison: pool metadata lives outside the
  * pages.  pymm's own accesses to poisoned memory (the free-list link inside
  * a free block, debug mode's red zones and poison checks) go through
- * unchecked helpers or run with KASAN reports disabled.
+ * unchecked helpers or run with KASAN reports disabled.  So does the read
+ * of a block's first word when it is freed (is it already free?), which
+ * may lie past the bytes a small request opened.
  *
  * Without CONFIG_KASAN_GENERIC every hook is an empty inline.
  */
 #ifndef _PYMM_KASAN_H
 #define _PYMM_KASAN_H
 
+#include <linux/compiler.h>
 #include <linux/kasan.h>
 #include <linux/types.h>
 
@@ -48,12 +51,12 @@ static inline void pymm_kasan_unpoison(const void *addr, size_t size,
 
 static inline void *pymm_kasan_read_link(void *const *link)
 {
-	return *link;
+	return READ_ONCE(*link);
 }
 
 static inline void pymm_kasan_write_link(void **link, void *next)
 {
-	*link = next;
+	WRITE_ONCE(*link, next);
 }
 
 #endif /* CONFIG_KASAN_GENERIC */
