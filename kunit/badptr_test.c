@@ -168,8 +168,9 @@ static void pointer_into_a_free_pool_is_refused(struct kunit *test)
 }
 
 /*
- * A foreign page filled with a copy of a real pool page, free-list links
- * rebased into the copy: it looks like a pool but is not one.  Nothing in
+ * A foreign page filled with a copy of a real pool page, words that point
+ * into the real page rebased into the copy (free-list links are encoded, so
+ * they are copied as they are): it looks like a pool but is not one.  Nothing in
  * it may be freed, sized or written, and the real pool must be untouched.
  */
 static void check_lookalike(struct kunit *test, u8 *fake)

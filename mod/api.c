@@ -136,8 +136,8 @@ static size_t pymm_block_size(const void *p, const char *caller)
  *
  * A small block goes back to its pool, a large one to kfree().  A pointer
  * pymm did not return, one into the middle of a block, or a block freed
- * twice (always caught when it is the block most recently freed into its
- * pool, and always in debug mode) is reported and left alone.
+ * twice (caught whenever it is on one of its pool's free lists, on any
+ * CPU: see pymm_link_code()) is reported and left alone.
  *
  * Context: any context.
  */
