@@ -99,6 +99,17 @@ static void fl_needs_current_pools(struct kunit *test)
 		kunit_skip(test, "debug mode has no per-CPU current pools");
 }
 
+/*
+ * Hand every CPU's current pools back.  For one current pool alone the
+ * shrinker core calls no scan (pymm's shrinker has seeks = 0, and then it
+ * scans freeable / 2 objects), so this CPU takes one of another class.
+ */
+static void fl_flush(struct kunit *test)
+{
+	pymm_free(pymm_malloc(pt_class_size(FL_CLASS + 1), GFP_KERNEL));
+	pt_drop_slab(test);
+}
+
 static long long fl_errors(struct kunit *test, enum pt_sum which)
 {
 	struct pt_summary s;
@@ -176,6 +187,7 @@ static void fl_four_freed(struct kunit *test, struct pt_blocks *bag,
 	unsigned int i, start;
 	void *anchor;
 
+	fl_flush(test);
 	pt_drain_class(test, bag, FL_CLASS);
 	start = bag->n;
 	for (i = 0; i < 4; i++) {
@@ -231,6 +243,7 @@ static void double_free_deep_in_shared_list_is_caught(struct kunit *test)
 	unsigned long f0;
 	void *blk[3];
 
+	fl_flush(test);
 	pt_drain_class(test, bag, FL_CLASS);
 	start = bag->n;
 	/* A whole fresh pool: used up, so its CPU handed it back, full. */
@@ -299,7 +312,7 @@ static void fl_four_freed_on_cpu0(struct kunit *test, struct pt_blocks *bag,
 	struct fl_step *st = fl_step_new(test);
 	unsigned int i;
 
-	pt_drop_slab(test);
+	fl_flush(test);
 	pt_drain_class(test, bag, FL_CLASS);
 	st->n = 5;
 	fl_on_cpu(test, 0, fl_alloc_step, st);
@@ -390,6 +403,7 @@ static void live_blocks_are_freed_whatever_their_first_word(struct kunit *test)
 	unsigned long f0;
 	void **b[6];
 
+	fl_flush(test);
 	pt_drain_class(test, bag, FL_CLASS);
 	start = bag->n;
 	for (i = 0; i < 6; i++)
@@ -446,19 +460,12 @@ static void cycle_in_a_private_list_is_cut_when_its_pool_goes_back(struct kunit 
 	fl_four_freed(test, bag, blk);
 	/* The pool's last block in use joins the list: its head. */
 	pt_blocks_free(bag, bag->n - 1);
-	/*
-	 * Another current pool: the shrinker core scans freeable / 2 objects
-	 * of a shrinker with seeks = 0, none for one current pool alone.
-	 */
-	pymm_free(pt_blocks_alloc(test, bag, pt_class_size(FL_CLASS + 1),
-				  GFP_KERNEL));
-	bag->n--;
 	/* anchor -> 3 -> 2 -> 1 -> 0 -> 3 -> ... */
 	pymm_test_set_free_link(blk[0], blk[3]);
 	pt_read_classes(test, c0);
 	e0 = fl_errors(test, PT_ERR_CORRUPTION);
 	pt_expect_warn_begin();
-	pt_drop_slab(test);
+	fl_flush(test);
 	pt_expect_warn_end();
 	e1 = fl_errors(test, PT_ERR_CORRUPTION);
 	pt_read_classes(test, c1);
@@ -487,6 +494,7 @@ static void smallest_class_is_carved_to_the_end_of_its_page(struct kunit *test)
 	unsigned long page;
 	void *next;
 
+	fl_flush(test);
 	pt_drain_class(test, bag, 0);
 	start = bag->n;
 	KUNIT_EXPECT_LE(test, (unsigned long)cap * stride, PAGE_SIZE);
