@@ -105,6 +105,9 @@ void pymm_unfreeze(struct pymm_heap *heap);
 /* For pymm's own KUnit suites only (namespace EXPORTED_FOR_KUNIT_TESTING). */
 void pymm_test_set_refcount(void *obj, unsigned int n);
 void pymm_test_set_free_link(void *block, void *next);
+int pymm_test_cpu_restart(void (*window)(void *arg), void *arg);
+void pymm_test_flush_cpus(void);
+unsigned long pymm_test_shrink_count(void);
 #endif
 
 #endif /* _PYMM_H */

@@ -9,7 +9,9 @@
  * pymm_arena: pools within 64-page, naturally aligned arenas.  New pools
  * come from the arena with the fewest free pools, the arena list stays
  * sorted when pools are freed in any order, an empty arena is cached (at
- * most one) or freed, and the shrinker frees the cached one.
+ * most one) or freed, and the shrinker frees the cached one and gives back
+ * the free pools of live arenas (unless release_free_pools=0).  arenas_min
+ * arenas are never given back.
  *
  * Every case first drains the class it works in (uses up its free blocks)
  * so that it starts from a known state whatever earlier cases left.
@@ -429,18 +431,85 @@ static void shrinker_frees_the_cached_arena(struct kunit *test)
 }
 
 #define PT_RELEASE_PARAM	"/sys/module/pymm/parameters/release_free_pools"
+#define PT_ARENAS_MIN_PARAM	"/sys/module/pymm/parameters/arenas_min"
 
-static void release_param_off(void *unused)
+static void release_param_on(void *unused)
 {
-	pt_write_file(PT_RELEASE_PARAM, "0");
+	pt_write_file(PT_RELEASE_PARAM, "1");
+}
+
+/* Free pools 0..@n - 1 of each of the @nr arenas of @fill. */
+static void free_first_pools(struct pt_fill *fill, unsigned int nr,
+			     unsigned int n)
+{
+	unsigned int k, i;
+
+	for (k = 0; k < nr; k++)
+		for (i = 0; i < n; i++)
+			pt_fill_free_pool(fill, k, i);
 }
 
 /*
- * By default an arena goes back only whole; with release_free_pools=1 the
- * shrinker gives back the free pools of a live arena one page each, and
- * the arena, smaller from then on, still goes back once it empties.
+ * By default a shrink gives back the free pools of live arenas, one page
+ * each, 120 of them here: more than the trim takes in one hold of the
+ * arena lock.  An arena, smaller from then on, still goes back once it
+ * empties.
  */
-static void free_pools_of_a_live_arena_go_back_only_when_asked(struct kunit *test)
+static void shrink_gives_back_the_free_pools_of_live_arenas(struct kunit *test)
+{
+	struct pt_arenas *a = pt_arenas_alloc(test);
+	struct pt_fill *fill = fill_new(test, 3);
+	struct pt_summary s0, s1;
+	unsigned int k;
+	int r;
+
+	free_first_pools(fill, 3, 40);
+	pt_read_arenas(test, a);
+	for (k = 0; k < 3; k++) {
+		r = pt_arena_find(a, fill->base[k]);
+		KUNIT_ASSERT_GE(test, r, 0);
+		KUNIT_EXPECT_EQ(test, a->rows[r].pools, PT_ARENA_POOLS);
+		KUNIT_EXPECT_EQ(test, a->rows[r].free, 40);
+	}
+
+	pt_read_summary(test, &s0);
+	pt_drop_slab(test);
+	pt_read_summary(test, &s1);
+	pt_read_arenas(test, a);
+	for (k = 0; k < 3; k++) {
+		r = pt_arena_find(a, fill->base[k]);
+		KUNIT_ASSERT_GE(test, r, 0);
+		KUNIT_EXPECT_EQ(test, a->rows[r].pools, PT_ARENA_POOLS - 40);
+		KUNIT_EXPECT_EQ(test, a->rows[r].free, 0);
+	}
+	KUNIT_EXPECT_LE(test, s1.v[PT_PAGES], s0.v[PT_PAGES] - 3 * 40);
+	KUNIT_EXPECT_EQ(test, s1.v[PT_BLOCKS_INUSE], s0.v[PT_BLOCKS_INUSE]);
+	pt_check_arena_order(test, a, false);
+
+	/* The pools arena 0 kept, freed: it empties, and goes like any. */
+	pt_read_summary(test, &s0);
+	for (k = 40; k < PT_ARENA_POOLS; k++)
+		pt_fill_free_pool(fill, 0, k);
+	pt_read_summary(test, &s1);
+	pt_read_arenas(test, a);
+	r = pt_arena_find(a, fill->base[0]);
+	if (r >= 0) {
+		KUNIT_EXPECT_EQ(test, s1.v[PT_ARENAS_CACHED], 1);
+		KUNIT_EXPECT_EQ(test, a->rows[r].free, PT_ARENA_POOLS - 40);
+	} else {
+		KUNIT_EXPECT_EQ(test, s1.v[PT_ARENAS_FREED],
+				s0.v[PT_ARENAS_FREED] + 1);
+	}
+	KUNIT_EXPECT_EQ(test, s1.v[PT_PAGES] +
+			(r >= 0 ? 0 : PT_ARENA_POOLS - 40), s0.v[PT_PAGES]);
+	pt_blocks_free_all(fill->blocks);
+}
+
+/*
+ * With release_free_pools=0 no page of a live arena goes back: memory goes
+ * back one whole arena at a time, even when the kernel asks.
+ */
+static void release_free_pools_0_gives_back_only_whole_arenas(struct kunit *test)
 {
 	struct pt_arenas *a = pt_arenas_alloc(test);
 	struct pt_fill *fill = fill_new(test, 1);
@@ -448,6 +517,9 @@ static void free_pools_of_a_live_arena_go_back_only_when_asked(struct kunit *tes
 	unsigned int i;
 	int r;
 
+	KUNIT_ASSERT_EQ(test, pt_write_file(PT_RELEASE_PARAM, "0"), 0);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, release_param_on,
+							NULL), 0);
 	/* Every other pool freed: a live arena with 32 free pools. */
 	for (i = 0; i < PT_ARENA_POOLS; i += 2)
 		pt_fill_free_pool(fill, 0, i);
@@ -458,38 +530,196 @@ static void free_pools_of_a_live_arena_go_back_only_when_asked(struct kunit *tes
 	KUNIT_EXPECT_EQ(test, a->rows[r].pools, PT_ARENA_POOLS);
 	KUNIT_EXPECT_EQ(test, a->rows[r].free, PT_ARENA_POOLS / 2);
 
-	KUNIT_ASSERT_EQ(test, pt_write_file(PT_RELEASE_PARAM, "1"), 0);
-	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, release_param_off,
-							NULL), 0);
-	pt_read_summary(test, &s0);
-	pt_drop_slab(test);
-	pt_read_summary(test, &s1);
-	pt_read_arenas(test, a);
-	r = pt_arena_find(a, fill->base[0]);
-	KUNIT_ASSERT_GE(test, r, 0);
-	KUNIT_EXPECT_EQ(test, a->rows[r].pools, PT_ARENA_POOLS / 2);
-	KUNIT_EXPECT_EQ(test, a->rows[r].free, 0);
-	KUNIT_EXPECT_LE(test, s1.v[PT_PAGES], s0.v[PT_PAGES] - PT_ARENA_POOLS / 2);
-	KUNIT_EXPECT_EQ(test, s1.v[PT_BLOCKS_INUSE], s0.v[PT_BLOCKS_INUSE]);
-	pt_check_arena_order(test, a, false);
-
-	/* The pools it kept, freed: it empties, and goes like any arena. */
+	/* Its last pools freed, it goes whole (or is the cached arena). */
 	pt_read_summary(test, &s0);
 	for (i = 1; i < PT_ARENA_POOLS; i += 2)
 		pt_fill_free_pool(fill, 0, i);
+	pt_drop_slab(test);
 	pt_read_summary(test, &s1);
 	pt_read_arenas(test, a);
-	r = pt_arena_find(a, fill->base[0]);
-	if (r >= 0) {
-		KUNIT_EXPECT_EQ(test, s1.v[PT_ARENAS_CACHED], 1);
-		KUNIT_EXPECT_EQ(test, a->rows[r].free, PT_ARENA_POOLS / 2);
-	} else {
-		KUNIT_EXPECT_EQ(test, s1.v[PT_ARENAS_FREED],
-				s0.v[PT_ARENAS_FREED] + 1);
-	}
-	KUNIT_EXPECT_EQ(test, s1.v[PT_PAGES] + (r >= 0 ? 0 : PT_ARENA_POOLS / 2),
-			s0.v[PT_PAGES]);
+	KUNIT_EXPECT_EQ(test, pt_arena_find(a, fill->base[0]), -1);
+	KUNIT_EXPECT_EQ(test, s1.v[PT_ARENAS_CACHED], 0);
+	KUNIT_EXPECT_EQ(test, s1.v[PT_ARENAS],
+			s0.v[PT_ARENAS] - 1 - s0.v[PT_ARENAS_CACHED]);
 	pt_blocks_free_all(fill->blocks);
+}
+
+static unsigned int arenas_min_read(struct kunit *test)
+{
+	unsigned int n;
+	char buf[16];
+
+	KUNIT_ASSERT_GT(test, pt_read_file(PT_ARENAS_MIN_PARAM, buf,
+					   sizeof(buf)), 0);
+	KUNIT_ASSERT_EQ(test, kstrtouint(strim(buf), 10, &n), 0);
+	return n;
+}
+
+static void arenas_min_restore(void *arg)
+{
+	char buf[16];
+
+	snprintf(buf, sizeof(buf), "%u", *(unsigned int *)arg);
+	pt_write_file(PT_ARENAS_MIN_PARAM, buf);
+}
+
+#define PT_MAX_WHOLE	64
+
+/* Copy the bases of the rows of @a whose pools are all there and all free
+ * into @base (at most PT_MAX_WHOLE).  Return: how many rows there are.
+ */
+static unsigned int whole_free_arenas(const struct pt_arenas *a,
+				      char (*base)[24])
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < a->n; i++) {
+		if (a->rows[i].pools != PT_ARENA_POOLS ||
+		    a->rows[i].free != PT_ARENA_POOLS)
+			continue;
+		if (base && n < PT_MAX_WHOLE)
+			strscpy(base[n], a->rows[i].base, sizeof(base[n]));
+		n++;
+	}
+	return n;
+}
+
+/* Row of the arena whose base prints as @base, or -1. */
+static int find_base(const struct pt_arenas *a, const char *base)
+{
+	unsigned int i;
+
+	for (i = 0; i < a->n; i++)
+		if (!strcmp(a->rows[i].base, base))
+			return i;
+	return -1;
+}
+
+/*
+ * arenas_min held since load (the harness loads pymm without it, but the
+ * case holds for any value); two more, written at run time, are two whole
+ * arenas allocated at once.  They hand out pools like any arena, but no
+ * shrink gives back any page of them, used or all free; unreserved again,
+ * they go like any empty arena.
+ */
+static void arenas_min_arenas_are_never_given_back(struct kunit *test)
+{
+	struct pt_blocks *drained = pt_blocks_new(test, 4096);
+	struct pt_blocks *bag = pt_blocks_new(test, 4096);
+	struct pt_arenas *a = pt_arenas_alloc(test);
+	unsigned int cap = pt_capacity(test, BIG_CLASS), i, n0, *was;
+	struct pt_summary s0, s1, s2;
+	char (*base0)[24], (*base)[24], buf[16], mine[2][24];
+	unsigned int nmine = 0;
+	int r;
+
+	was = kunit_kzalloc(test, sizeof(*was), GFP_KERNEL);
+	base0 = kunit_kcalloc(test, PT_MAX_WHOLE, sizeof(*base0), GFP_KERNEL);
+	base = kunit_kcalloc(test, PT_MAX_WHOLE, sizeof(*base), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, was);
+	KUNIT_ASSERT_NOT_NULL(test, base0);
+	KUNIT_ASSERT_NOT_NULL(test, base);
+	*was = arenas_min_read(test);
+	KUNIT_ASSERT_LE(test, *was + 2, PT_MAX_WHOLE);
+
+	/* No cached arena; all free are the reserved arenas alone. */
+	pt_drop_slab(test);
+	pt_read_summary(test, &s0);
+	KUNIT_EXPECT_GE(test, s0.v[PT_ARENAS], *was);
+	KUNIT_EXPECT_GE(test, s0.v[PT_PAGES], *was * PT_ARENA_POOLS);
+	pt_read_arenas(test, a);
+	n0 = whole_free_arenas(a, base0);
+	KUNIT_ASSERT_LE(test, n0, *was);
+
+	snprintf(buf, sizeof(buf), "%u", *was + 2);
+	KUNIT_ASSERT_EQ(test, pt_write_file(PT_ARENAS_MIN_PARAM, buf), 0);
+	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
+							arenas_min_restore,
+							was), 0);
+	pt_read_summary(test, &s1);
+	KUNIT_EXPECT_EQ(test, s1.v[PT_ARENAS], s0.v[PT_ARENAS] + 2);
+	KUNIT_EXPECT_EQ(test, s1.v[PT_ARENAS_ALLOCATED],
+			s0.v[PT_ARENAS_ALLOCATED] + 2);
+	KUNIT_EXPECT_EQ(test, s1.v[PT_PAGES], s0.v[PT_PAGES] + 2 * PT_ARENA_POOLS);
+	pt_read_arenas(test, a);
+	KUNIT_ASSERT_EQ(test, whole_free_arenas(a, base), n0 + 2);
+	for (i = 0; i < n0 + 2; i++) {
+		unsigned int k;
+
+		for (k = 0; k < n0 && strcmp(base[i], base0[k]); k++)
+			;
+		if (k == n0 && nmine < 2)
+			strscpy(mine[nmine++], base[i], sizeof(mine[0]));
+	}
+	KUNIT_ASSERT_EQ(test, nmine, 2);
+
+	/* All free, they stay through a shrink. */
+	pt_drop_slab(test);
+	pt_read_summary(test, &s2);
+	KUNIT_EXPECT_EQ(test, s2.v[PT_ARENAS], s1.v[PT_ARENAS]);
+	KUNIT_EXPECT_EQ(test, s2.v[PT_PAGES], s1.v[PT_PAGES]);
+
+	/*
+	 * 66 pools: no unreserved arena has a free pool, so all come from
+	 * reserved ones, and none of their free pools goes at a shrink.
+	 */
+	pt_drain_class(test, drained, BIG_CLASS);
+	pt_read_summary(test, &s1);
+	for (i = 0; i < 66 * cap; i++)
+		pt_blocks_alloc(test, bag, BIG_SIZE, GFP_KERNEL);
+	pt_drop_slab(test);
+	pt_read_summary(test, &s2);
+	pt_read_arenas(test, a);
+	KUNIT_EXPECT_EQ(test, s2.v[PT_ARENAS], s1.v[PT_ARENAS]);
+	KUNIT_EXPECT_EQ(test, s2.v[PT_ARENAS_ALLOCATED],
+			s1.v[PT_ARENAS_ALLOCATED]);
+	KUNIT_EXPECT_EQ(test, s2.v[PT_PAGES], s1.v[PT_PAGES]);
+	for (i = 0; i < 2; i++) {
+		r = find_base(a, mine[i]);
+		KUNIT_ASSERT_GE(test, r, 0);
+		KUNIT_EXPECT_EQ(test, a->rows[r].pools, PT_ARENA_POOLS);
+	}
+
+	/* All free again, they stay. */
+	pt_blocks_free_all(bag);
+	pt_drop_slab(test);
+	pt_read_summary(test, &s2);
+	pt_read_arenas(test, a);
+	KUNIT_EXPECT_EQ(test, s2.v[PT_ARENAS], s1.v[PT_ARENAS]);
+	KUNIT_EXPECT_EQ(test, s2.v[PT_PAGES], s1.v[PT_PAGES]);
+	KUNIT_EXPECT_EQ(test, whole_free_arenas(a, NULL), n0 + 2);
+	for (i = 0; i < 2; i++)
+		KUNIT_EXPECT_GE(test, find_base(a, mine[i]), 0);
+
+	/* Two unreserved, they go like any empty arena. */
+	arenas_min_restore(was);
+	pt_drop_slab(test);
+	pt_read_summary(test, &s2);
+	KUNIT_EXPECT_EQ(test, s2.v[PT_ARENAS], s1.v[PT_ARENAS] - 2);
+	KUNIT_EXPECT_EQ(test, s2.v[PT_PAGES], s1.v[PT_PAGES] - 2 * PT_ARENA_POOLS);
+	KUNIT_EXPECT_EQ(test, s2.v[PT_ARENAS_FREED], s1.v[PT_ARENAS_FREED] + 2);
+	KUNIT_EXPECT_EQ(test, arenas_min_read(test), *was);
+}
+
+/* What is not a number, or would take over a quarter of memory, is refused
+ * and changes nothing.
+ */
+static void arenas_min_refuses_bad_values(struct kunit *test)
+{
+	unsigned int was = arenas_min_read(test);
+	struct pt_summary s0, s1;
+
+	pt_read_summary(test, &s0);
+	KUNIT_EXPECT_EQ(test, pt_write_file(PT_ARENAS_MIN_PARAM, "-1"), -EINVAL);
+	KUNIT_EXPECT_EQ(test, pt_write_file(PT_ARENAS_MIN_PARAM, "many"), -EINVAL);
+	KUNIT_EXPECT_EQ(test, pt_write_file(PT_ARENAS_MIN_PARAM, "4294967296"),
+			-ERANGE);
+	KUNIT_EXPECT_EQ(test, pt_write_file(PT_ARENAS_MIN_PARAM, "4000000000"),
+			-EINVAL);
+	pt_read_summary(test, &s1);
+	KUNIT_EXPECT_EQ(test, s1.v[PT_ARENAS_ALLOCATED],
+			s0.v[PT_ARENAS_ALLOCATED]);
+	KUNIT_EXPECT_EQ(test, arenas_min_read(test), was);
 }
 
 static struct kunit_case pymm_arena_cases[] = {
@@ -498,7 +728,10 @@ static struct kunit_case pymm_arena_cases[] = {
 	KUNIT_CASE(new_pool_comes_from_arena_with_fewest_free_pools),
 	KUNIT_CASE(empty_arena_is_cached_and_a_second_one_freed),
 	KUNIT_CASE(shrinker_frees_the_cached_arena),
-	KUNIT_CASE(free_pools_of_a_live_arena_go_back_only_when_asked),
+	KUNIT_CASE(shrink_gives_back_the_free_pools_of_live_arenas),
+	KUNIT_CASE(release_free_pools_0_gives_back_only_whole_arenas),
+	KUNIT_CASE(arenas_min_arenas_are_never_given_back),
+	KUNIT_CASE(arenas_min_refuses_bad_values),
 	{}
 };
 

@@ -241,8 +241,8 @@ int pt_pin_cpu(struct kunit *test);
 
 /*
  * Use up every free block of class @cls, so that its next allocation
- * takes a fresh pool.  On SMP the shrinkers first hand every CPU's current
- * pool back, so that all of them are this CPU's to use up.  The blocks go
+ * takes a fresh pool.  On SMP every CPU's current pool is first handed
+ * back (pt_drop_slab()), so that all of them are this CPU's to use up.  The blocks go
  * into @b.  Returns how many.
  */
 unsigned int pt_drain_class(struct kunit *test, struct pt_blocks *b,
@@ -251,8 +251,8 @@ unsigned int pt_drain_class(struct kunit *test, struct pt_blocks *b,
 /*
  * Leave class @cls with a pool holding exactly one block, in an arena that
  * also holds a full pool of the class (so the arena cannot go empty), and
- * that is no CPU's current pool (it runs the shrinkers, which hand those
- * back).  Returns that block, the last one put into @b.
+ * that is no CPU's current pool (pt_drop_slab() hands those back).
+ * Returns that block, the last one put into @b.
  */
 void *pt_pool_with_anchor(struct kunit *test, struct pt_blocks *b,
 			  unsigned int cls);
@@ -311,7 +311,13 @@ static inline unsigned int pt_fail_nth(void)
 /* Skip the test unless fault injection fails this task on request. */
 void pt_require_fault_injection(struct kunit *test);
 
-/* drop_caches=2: run the shrinkers. */
+/* drop_caches=2: run the shrinkers.  pymm's gives back what it can, but
+ * leaves the current pools with blocks in use where they are.
+ */
+void pt_run_shrinkers(struct kunit *test);
+/* Hand every CPU's current pool back, as unload does, then run the
+ * shrinkers: no CPU holds a pool of its own afterwards.
+ */
 void pt_drop_slab(struct kunit *test);
 
 #endif /* _PYMM_TEST_H */

@@ -534,9 +534,15 @@ void pt_require_fault_injection(struct kunit *test)
 			   page ? "alloc_page" : "kmalloc");
 }
 
-void pt_drop_slab(struct kunit *test)
+void pt_run_shrinkers(struct kunit *test)
 {
 	KUNIT_ASSERT_EQ(test, pt_write_file("/proc/sys/vm/drop_caches", "2"), 0);
+}
+
+void pt_drop_slab(struct kunit *test)
+{
+	pymm_test_flush_cpus();
+	pt_run_shrinkers(test);
 }
 
 MODULE_LICENSE("GPL");

@@ -21,16 +21,22 @@
  *
  * An arena whose pools are all free leaves the list: it becomes the cached
  * arena if there is none, and otherwise goes back to the page allocator.
- * The shrinker hands the CPUs' current pools back (cpu.c), which may empty
- * arenas, and frees the cached arena under memory pressure.
  *
- * Memory goes back one whole arena at a time, as in CPython.  Only with
- * the release_free_pools parameter (off by default) does the shrinker also
- * give back the page of every free pool of an arena still in use
- * (pymm_arena_trim()); such a pool is gone for the rest of its arena's
- * life, and the arena goes back once the pools it still holds are free.
- * Arena pages are split when allocated (split_page()), so that each can be
- * freed alone.
+ * In normal operation memory goes back one whole arena at a time, as in
+ * CPython.  When the kernel asks (the shrinker: memory pressure or
+ * drop_caches), pymm gives back all it can: the CPUs hand back their
+ * current pools that have nothing in use (cpu.c), which may empty arenas,
+ * the page of every free pool of an arena still in use goes back alone
+ * (pymm_arena_trim(); release_free_pools=0 turns that off), and the cached
+ * arena goes.  A trimmed pool is gone for the rest of its arena's life, and
+ * the arena goes back once the pools it still holds are free.  Arena pages
+ * are split when allocated (split_page()), so that each can be freed alone.
+ *
+ * arenas_min=N reserves N whole arenas, allocated when it is set (at load,
+ * or when the parameter is written): they hand out pools like any other
+ * but are never given back, whole or in part, and stay on the usable list
+ * when all their pools are free.  Writing a smaller N unreserves arenas,
+ * which then follow the rules above.
  *
  * When an order-PYMM_ARENA_ORDER block cannot be had cheaply, the arena is
  * a single page instead: one pool is all the caller needs, and failing a
@@ -50,7 +56,9 @@
  */
 #include <linux/gfp.h>
 #include <linux/mm.h>
+#include <linux/llist.h>
 #include <linux/moduleparam.h>
+#include <linux/mutex.h>
 #include <linux/random.h>
 #include <linux/shrinker.h>
 #include <linux/slab.h>
@@ -70,6 +78,15 @@ unsigned long pymm_pages_held;
 static struct pymm_arena *nfp2lasta[PYMM_ARENA_POOLS + 1];
 static struct shrinker *pymm_shrinker;
 static unsigned long pymm_page_magic __read_mostly;
+
+/* Free pools of the unreserved arenas on the usable list: what a trim
+ * gives back.  Under pymm_arena_lock.
+ */
+static unsigned long pymm_pools_trimmable;
+
+/* The reserved arenas (arenas_min), under pymm_arena_lock. */
+static LIST_HEAD(pymm_reserved_arenas);
+static unsigned int pymm_arenas_reserved;
 
 /**
  * pymm_arena_lookup - the arena a pointer lies in
@@ -131,6 +148,13 @@ static void pymm_count_freed(struct pymm_arena *arena)
 	pymm_arenas_now--;
 	pymm_arenas_freed++;
 	pymm_pages_held -= arena->npresent;
+}
+
+/* @arena, on the usable list, gained (@n > 0) or lost free pools. */
+static void pymm_trimmable_add(struct pymm_arena *arena, long n)
+{
+	if (!arena->reserved)
+		pymm_pools_trimmable += n;
 }
 
 /* The arena before @arena on the usable list, or NULL at the head. */
@@ -223,6 +247,7 @@ struct pymm_pool *pymm_pool_get(unsigned int szidx)
 		arena = pymm_cached_arena;
 		pymm_cached_arena = NULL;
 		pymm_usable_add_empty(arena);
+		pymm_trimmable_add(arena, arena->nfreepools);
 	}
 	if (!arena) {
 		spin_unlock(&pymm_arena_lock);
@@ -235,6 +260,7 @@ struct pymm_pool *pymm_pool_get(unsigned int szidx)
 	if (nf > 1)
 		nfp2lasta[nf - 1] = arena;
 	arena->nfreepools = nf - 1;
+	pymm_trimmable_add(arena, -1);
 	if (nf == 1)
 		list_move(&arena->link, &pymm_full_arenas);
 
@@ -252,6 +278,7 @@ struct pymm_pool *pymm_pool_get(unsigned int szidx)
  * pymm_pool_put - give an empty pool back to its arena
  * @pool: a pool with no block in use, already off its class's usedpools
  *
+ * An arena that empties is cached or given back, unless it is reserved.
  * Called with the class lock held.
  *
  * Return: an arena that must be released with pymm_arena_release() once the
@@ -265,8 +292,10 @@ struct pymm_arena *pymm_pool_put(struct pymm_pool *pool)
 	pool->szidx = PYMM_POOL_FREE;
 	arena->freemask |= BIT_ULL(pool->idx);
 	pymm_usable_inc(arena);
-	if (arena->nfreepools == arena->npresent) {
+	pymm_trimmable_add(arena, 1);
+	if (arena->nfreepools == arena->npresent && !arena->reserved) {
 		pymm_usable_unlink(arena);
+		pymm_trimmable_add(arena, -(long)arena->nfreepools);
 		if (!pymm_cached_arena) {
 			pymm_cached_arena = arena;
 			arena = NULL;
@@ -292,6 +321,68 @@ void pymm_arena_release(struct pymm_arena *arena)
 	pymm_arena_free(arena);
 }
 
+/*
+ * A new arena, tagged, on no list and not counted yet.  With @whole, an
+ * order-PYMM_ARENA_ORDER block or nothing; otherwise the block if it can be
+ * had cheaply, else a single page.
+ */
+static struct pymm_arena *pymm_arena_new(gfp_t gfp, bool whole)
+{
+	unsigned int order = PYMM_ARENA_ORDER;
+	struct pymm_arena *arena;
+	struct page *page;
+	unsigned int i;
+
+	if (whole)
+		page = alloc_pages(gfp | __GFP_NOWARN, order);
+	else
+		page = alloc_pages((gfp & ~__GFP_NOFAIL) | __GFP_NORETRY |
+				   __GFP_NOWARN, order);
+	if (!page) {
+		if (whole)
+			return NULL;
+		order = 0;
+		page = alloc_pages(gfp, order);
+		if (!page)
+			return NULL;
+	}
+	arena = kmalloc(struct_size(arena, pools, 1U << order), gfp);
+	if (!arena) {
+		__free_pages(page, order);
+		return NULL;
+	}
+	/* Each page can then be given back alone (pymm_arena_trim()). */
+	split_page(page, order);
+	arena->base = page_address(page);
+	arena->npools = 1U << order;
+	pymm_kasan_poison(arena->base, PAGE_SIZE << order, PYMM_KASAN_REDZONE);
+	arena->nfreepools = arena->npools;
+	arena->npresent = arena->npools;
+	arena->freemask = arena->npools == 64 ? ~0ULL :
+			  BIT_ULL(arena->npools) - 1;
+	arena->present = arena->freemask;
+	arena->reserved = false;
+	INIT_LIST_HEAD(&arena->reserve_link);
+	for (i = 0; i < arena->npools; i++) {
+		struct pymm_pool *pool = &arena->pools[i];
+
+		INIT_LIST_HEAD(&pool->link);
+		pool->szidx = PYMM_POOL_FREE;
+		pool->idx = i;
+		pool->owned = 0;
+	}
+	pymm_arena_tag(arena, true);
+	return arena;
+}
+
+/* Count a new arena in; called with pymm_arena_lock held. */
+static void pymm_count_new(struct pymm_arena *arena)
+{
+	pymm_arenas_now++;
+	pymm_arenas_allocated++;
+	pymm_pages_held += arena->npools;
+}
+
 /**
  * pymm_arena_grow - add a new arena to the usable list
  * @gfp: the caller's allocation flags, already masked by pymm_meta_gfp()
@@ -305,49 +396,16 @@ void pymm_arena_release(struct pymm_arena *arena)
  */
 int pymm_arena_grow(gfp_t gfp)
 {
-	unsigned int order = PYMM_ARENA_ORDER;
-	struct pymm_arena *arena;
+	struct pymm_arena *arena = pymm_arena_new(gfp, false);
 	unsigned long flags;
-	struct page *page;
-	unsigned int i;
 
-	page = alloc_pages((gfp & ~__GFP_NOFAIL) | __GFP_NORETRY | __GFP_NOWARN,
-			   order);
-	if (!page) {
-		order = 0;
-		page = alloc_pages(gfp, order);
-		if (!page)
-			return -ENOMEM;
-	}
-	arena = kmalloc(struct_size(arena, pools, 1U << order), gfp);
 	if (!arena)
-		goto free_pages;
-	/* Each page can then be given back alone (pymm_arena_trim()). */
-	split_page(page, order);
-	arena->base = page_address(page);
-	arena->npools = 1U << order;
-	pymm_kasan_poison(arena->base, PAGE_SIZE << order, PYMM_KASAN_REDZONE);
-	arena->nfreepools = arena->npools;
-	arena->npresent = arena->npools;
-	arena->freemask = arena->npools == 64 ? ~0ULL :
-			  BIT_ULL(arena->npools) - 1;
-	arena->present = arena->freemask;
-	for (i = 0; i < arena->npools; i++) {
-		struct pymm_pool *pool = &arena->pools[i];
-
-		INIT_LIST_HEAD(&pool->link);
-		pool->szidx = PYMM_POOL_FREE;
-		pool->idx = i;
-		pool->owned = 0;
-	}
-	pymm_arena_tag(arena, true);
-
+		return -ENOMEM;
 	spin_lock_irqsave(&pymm_arena_lock, flags);
-	pymm_arenas_now++;
-	pymm_arenas_allocated++;
-	pymm_pages_held += arena->npools;
+	pymm_count_new(arena);
 	if (list_empty(&pymm_usable_arenas) && !pymm_cached_arena) {
 		pymm_usable_add_empty(arena);
+		pymm_trimmable_add(arena, arena->nfreepools);
 		arena = NULL;
 	} else if (!pymm_cached_arena) {
 		/* Another task grew meanwhile: keep this one as the cache. */
@@ -360,63 +418,97 @@ int pymm_arena_grow(gfp_t gfp)
 	if (arena)
 		pymm_arena_release(arena);
 	return 0;
-
-free_pages:
-	__free_pages(page, order);
-	return -ENOMEM;
 }
 
-bool pymm_release_free_pools;
+bool pymm_release_free_pools = true;
 module_param_named(release_free_pools, pymm_release_free_pools, bool, 0644);
 MODULE_PARM_DESC(release_free_pools,
-		 "The shrinker also gives back the free pools of arenas still in use, one page each (default: off, only whole arenas)");
+		 "The shrinker also gives back the free pools of arenas still in use, one page each (default: on; 0: only whole arenas)");
+
+/* Pages untagged per hold of pymm_arena_lock in pymm_arena_trim(). */
+#define PYMM_TRIM_BATCH		PYMM_ARENA_POOLS
+
+/*
+ * Give back every free pool of @arena, an unreserved arena on the usable
+ * list: untag the pages and put them on @pages, and move the arena to the
+ * full list.  Called with pymm_arena_lock held.  Return: pages taken.
+ */
+static unsigned int pymm_arena_trim_one(struct pymm_arena *arena,
+					struct list_head *pages)
+{
+	unsigned int i, n = 0;
+	struct page *page;
+
+	pymm_usable_unlink(arena);
+	pymm_trimmable_add(arena, -(long)arena->nfreepools);
+	while (arena->freemask) {
+		i = __ffs64(arena->freemask);
+		arena->freemask &= ~BIT_ULL(i);
+		arena->present &= ~BIT_ULL(i);
+		pymm_page_tag(arena, i, false);
+		page = virt_to_page(arena->base) + i;
+		list_add(&page->lru, pages);
+		n++;
+	}
+	arena->nfreepools = 0;
+	arena->npresent -= n;
+	pymm_pages_held -= n;
+	/* Some pool of it is in use, or it would not be on this list. */
+	list_add(&arena->link, &pymm_full_arenas);
+	return n;
+}
 
 /**
  * pymm_arena_trim - give back every free pool of the arenas in use
  *
- * Off by default (CPython's rule, and pymm's: memory goes back one whole
- * arena at a time); with release_free_pools=1 the shrinker calls this.  A
- * free pool's page goes back to the page allocator and the pool is gone
- * from its arena for good: the arena holds fewer pages, and goes back
- * itself once the pools it still holds are all free.  Afterwards every
- * arena in use has no free pool, so the usable list is empty.
+ * The shrinker calls this unless release_free_pools=0.  A free pool's page
+ * goes back to the page allocator and the pool is gone from its arena for
+ * good: the arena holds fewer pages, and goes back itself once the pools it
+ * still holds are all free.  Afterwards no unreserved arena in use has a
+ * free pool.  The arena lock is dropped after every PYMM_TRIM_BATCH pages
+ * or so, and at most as many arenas as there were at the start are
+ * trimmed, so that frees meanwhile cannot keep it going.  Context: process
+ * context (it may reschedule), no pymm lock held.
  *
  * Return: pages given back.
  */
 static unsigned long pymm_arena_trim(void)
 {
+	unsigned long budget = READ_ONCE(pymm_arenas_now);
 	struct pymm_arena *arena, *next;
 	unsigned long flags, n = 0;
 	struct page *page, *tmp;
+	unsigned int batch;
 	LIST_HEAD(pages);
-	unsigned int i;
+	bool more;
 
-	spin_lock_irqsave(&pymm_arena_lock, flags);
-	list_for_each_entry_safe(arena, next, &pymm_usable_arenas, link) {
-		while (arena->freemask) {
-			i = __ffs64(arena->freemask);
-			arena->freemask &= ~BIT_ULL(i);
-			arena->present &= ~BIT_ULL(i);
-			arena->nfreepools--;
-			arena->npresent--;
-			pymm_pages_held--;
-			pymm_page_tag(arena, i, false);
-			page = virt_to_page(arena->base) + i;
-			list_add(&page->lru, &pages);
+	do {
+		batch = 0;
+		more = false;
+		spin_lock_irqsave(&pymm_arena_lock, flags);
+		/* Trimmed arenas leave the list: each batch starts at the head. */
+		list_for_each_entry_safe(arena, next, &pymm_usable_arenas,
+					 link) {
+			if (arena->reserved)
+				continue;
+			if (batch >= PYMM_TRIM_BATCH || !budget) {
+				more = budget != 0;
+				break;
+			}
+			batch += pymm_arena_trim_one(arena, &pages);
+			budget--;
+		}
+		spin_unlock_irqrestore(&pymm_arena_lock, flags);
+
+		/* No block lives in a free pool: nobody can be using these. */
+		list_for_each_entry_safe(page, tmp, &pages, lru) {
+			list_del(&page->lru);
+			__free_page(page);
 			n++;
 		}
-		/* Some pool of it is in use, or it would not be on this list. */
-		list_move(&arena->link, &pymm_full_arenas);
-	}
-	for (i = 0; i <= PYMM_ARENA_POOLS; i++)
-		nfp2lasta[i] = NULL;
-	spin_unlock_irqrestore(&pymm_arena_lock, flags);
-
-	/* No block lives in a free pool: nobody can be using these pages. */
-	list_for_each_entry_safe(page, tmp, &pages, lru) {
-		list_del(&page->lru);
-		__free_page(page);
-	}
+		if (more)
+			cond_resched();
+	} while (more);
 	return n;
 }
 
@@ -437,58 +529,211 @@ static struct pymm_arena *pymm_uncache(void)
 }
 
 /*
- * What the shrinker can give back: the cached arena, and whatever the CPUs'
- * current pools hold (handing them back may empty pools and arenas).
+ * What the shrinker can give back, in pages: the cached arena, the free
+ * pools of the arenas in use (unless release_free_pools=0), and the CPUs'
+ * current pools that have nothing in use.  Pools with blocks in use, and
+ * reserved arenas, count for nothing: nothing of them can go.  Cheap: a
+ * few racy reads and a walk over the CPUs' current pools, no lock, no IPI.
+ * The core scans half of what is counted, so a lone page is counted as two
+ * (a count of 1 would never be scanned).
  */
 static unsigned long pymm_shrink_count(struct shrinker *shrinker,
 				       struct shrink_control *sc)
 {
-	unsigned long n = atomic_long_read(&pymm_pools_owned);
+	unsigned long n = pymm_cpu_count_idle();
+	struct pymm_arena *cached;
 
-	if (READ_ONCE(pymm_cached_arena))
-		n += PYMM_ARENA_POOLS;
-	if (READ_ONCE(pymm_release_free_pools) &&
-	    !list_empty_careful(&pymm_usable_arenas))
-		n += PYMM_ARENA_POOLS;
-	return n ? n : SHRINK_EMPTY;
+	rcu_read_lock();	/* a cached arena is freed after a grace period */
+	cached = READ_ONCE(pymm_cached_arena);
+	if (cached)	/* racy: an estimate */
+		n += data_race(cached->npresent);
+	rcu_read_unlock();
+	if (READ_ONCE(pymm_release_free_pools))	/* racy: an estimate */
+		n += data_race(pymm_pools_trimmable);
+	return n ? max(n, 2UL) : SHRINK_EMPTY;
 }
 
+#if IS_ENABLED(CONFIG_KUNIT)
+/**
+ * pymm_test_shrink_count - what pymm's shrinker counts now
+ *
+ * For pymm's KUnit suites only (namespace EXPORTED_FOR_KUNIT_TESTING).
+ *
+ * Return: the shrinker's count_objects(): pages it could give back, or
+ * SHRINK_EMPTY.
+ */
+unsigned long pymm_test_shrink_count(void)
+{
+	struct shrink_control sc = { .gfp_mask = GFP_KERNEL };
+
+	return pymm_shrink_count(pymm_shrinker, &sc);
+}
+EXPORT_SYMBOL_NS_GPL(pymm_test_shrink_count, EXPORTED_FOR_KUNIT_TESTING);
+#endif
+
+/*
+ * Give back all that can be: the CPUs' current pools with nothing in use,
+ * then every free pool of the arenas in use (unless release_free_pools=0),
+ * then the cached arena.  Return: pages given back, or SHRINK_STOP.
+ */
 static unsigned long pymm_shrink_scan(struct shrinker *shrinker,
 				      struct shrink_control *sc)
 {
-	unsigned long before = READ_ONCE(pymm_arenas_freed);
 	struct pymm_arena *arena;
 	unsigned long freed;
 
-	pymm_cpu_flush_all();
-	freed = READ_ONCE(pymm_release_free_pools) ? pymm_arena_trim() : 0;
+	freed = pymm_cpu_flush_idle();
+	if (READ_ONCE(pymm_release_free_pools))
+		freed += pymm_arena_trim();
 	arena = pymm_uncache();
-	if (arena)
+	if (arena) {
+		freed += arena->npresent;
 		pymm_arena_release(arena);
-	/* Pages given back, the flush's own releases included. */
-	freed += (READ_ONCE(pymm_arenas_freed) - before) * PYMM_ARENA_POOLS;
+	}
 	return freed ? freed : SHRINK_STOP;
 }
 
+/* Serialises changes of the reserve, and tells whether pymm is up. */
+static DEFINE_MUTEX(pymm_reserve_lock);
+static bool pymm_arenas_up;
+static unsigned int pymm_arenas_min;
+
+/*
+ * @arena is reserved no more: it follows the common rules from now on.
+ * Called with pymm_arena_lock held.  Return: an arena to release with
+ * pymm_arena_release() once the lock is dropped, or NULL.
+ */
+static struct pymm_arena *pymm_unreserve(struct pymm_arena *arena)
+{
+	list_del_init(&arena->reserve_link);
+	arena->reserved = false;
+	pymm_arenas_reserved--;
+	if (arena->nfreepools < arena->npresent) {
+		/* In use: full, or usable with free pools to trim. */
+		pymm_trimmable_add(arena, arena->nfreepools);
+		return NULL;
+	}
+	/* All free: as if its last pool had just come back. */
+	pymm_usable_unlink(arena);
+	if (!pymm_cached_arena) {
+		pymm_cached_arena = arena;
+		return NULL;
+	}
+	pymm_count_freed(arena);
+	return arena;
+}
+
+/*
+ * Make the reserve @n arenas: allocate whole arenas, or unreserve some.
+ * Called with pymm_reserve_lock held, pymm up.  Return: 0, or -ENOMEM with
+ * the reserve as it was.
+ */
+static int pymm_reserve(unsigned int n)
+{
+	unsigned int was = pymm_arenas_reserved;
+	struct pymm_arena *arena, *gone;
+	unsigned long flags;
+
+	lockdep_assert_held(&pymm_reserve_lock);
+	while (pymm_arenas_reserved < n) {
+		arena = pymm_arena_new(GFP_KERNEL | __GFP_RETRY_MAYFAIL, true);
+		if (!arena) {
+			pymm_reserve(was);
+			return -ENOMEM;
+		}
+		spin_lock_irqsave(&pymm_arena_lock, flags);
+		pymm_count_new(arena);
+		arena->reserved = true;
+		list_add(&arena->reserve_link, &pymm_reserved_arenas);
+		pymm_arenas_reserved++;
+		pymm_usable_add_empty(arena);
+		spin_unlock_irqrestore(&pymm_arena_lock, flags);
+	}
+	while (pymm_arenas_reserved > n) {
+		spin_lock_irqsave(&pymm_arena_lock, flags);
+		arena = list_first_entry(&pymm_reserved_arenas,
+					 struct pymm_arena, reserve_link);
+		gone = pymm_unreserve(arena);
+		spin_unlock_irqrestore(&pymm_arena_lock, flags);
+		if (gone)
+			pymm_arena_release(gone);
+	}
+	return 0;
+}
+
+/* Arenas never to reserve: a quarter of the memory. */
+static unsigned long pymm_arenas_min_max(void)
+{
+	return totalram_pages() / 4 / PYMM_ARENA_POOLS;
+}
+
+static int pymm_arenas_min_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned int n;
+	int err;
+
+	err = kstrtouint(val, 0, &n);
+	if (err)
+		return err;
+	if (n > pymm_arenas_min_max()) {
+		pr_warn("pymm: arenas_min=%u refused: more than a quarter of memory (at most %lu)\n",
+			n, pymm_arenas_min_max());
+		return -EINVAL;
+	}
+	mutex_lock(&pymm_reserve_lock);
+	/* Before load, pymm_arenas_init() reserves them. */
+	if (pymm_arenas_up)
+		err = pymm_reserve(n);
+	if (!err)
+		pymm_arenas_min = n;
+	mutex_unlock(&pymm_reserve_lock);
+	return err;
+}
+
+static const struct kernel_param_ops pymm_arenas_min_ops = {
+	.set = pymm_arenas_min_set,
+	.get = param_get_uint,
+};
+
+module_param_cb(arenas_min, &pymm_arenas_min_ops, &pymm_arenas_min, 0644);
+MODULE_PARM_DESC(arenas_min,
+		 "Whole arenas allocated at load (or when written) and never given back (default: 0)");
+
 int pymm_arenas_init(void)
 {
+	int err;
+
 	pymm_page_magic = get_random_long() | 1;
 	pymm_shrinker = shrinker_alloc(0, "pymm");
 	if (!pymm_shrinker)
 		return -ENOMEM;
 	pymm_shrinker->count_objects = pymm_shrink_count;
 	pymm_shrinker->scan_objects = pymm_shrink_scan;
-	/* A cached arena is pure cache: free it at any reclaim, in one go. */
+	/* Free pools and a cached arena are pure cache: give them back at
+	 * any reclaim, in one go.
+	 */
 	pymm_shrinker->seeks = 0;
 	pymm_shrinker->batch = 1;
+
+	mutex_lock(&pymm_reserve_lock);
+	err = pymm_reserve(pymm_arenas_min);
+	if (!err)
+		pymm_arenas_up = true;
+	mutex_unlock(&pymm_reserve_lock);
+	if (err) {
+		pr_err("pymm: cannot allocate arenas_min=%u arenas\n",
+		       pymm_arenas_min);
+		pymm_arenas_exit();
+		return err;
+	}
 	shrinker_register(pymm_shrinker);
 	return 0;
 }
 
 /*
- * Unload: free every arena with nothing live in it.  An arena that still
- * holds live blocks was leaked by a client; its pages are reported and kept,
- * never freed under a pointer someone may still hold.
+ * Unload: free every arena with nothing live in it, reserved or not.  An
+ * arena that still holds live blocks was leaked by a client; its pages are
+ * reported and kept, never freed under a pointer someone may still hold.
  */
 void pymm_arenas_exit(void)
 {
@@ -497,6 +742,9 @@ void pymm_arenas_exit(void)
 	unsigned int i;
 
 	shrinker_free(pymm_shrinker);
+	mutex_lock(&pymm_reserve_lock);
+	pymm_arenas_up = false;
+	mutex_unlock(&pymm_reserve_lock);
 	arena = pymm_uncache();
 	if (arena)
 		pymm_arena_release(arena);

@@ -28,7 +28,7 @@
  *              (pymm: its arena pages plus the slab pages of its metadata;
  *              kmalloc: the slab page counters' delta), then after freeing a
  *              random 90%, then after each allocator's shrink, and for
- *              pymm once more with release_free_pools=1
+ *              pymm first with release_free_pools=0 (whole arenas only)
  *   gc         binary trees with parent pointers (each tree a cycle) of
  *              depth 4..16: ns per node to build, and to reclaim by a full
  *              collection; a full collection over 1,000,000 live objects, ns
@@ -314,11 +314,27 @@ static void pb_shrink(void)
 			kmem_cache_shrink(kmalloc_caches[KMALLOC_NORMAL][i]);
 }
 
+/* The first character of a module parameter's value, or 0. */
+static char pb_read_param(const char *path)
+{
+	struct file *f = filp_open(path, O_RDONLY, 0);
+	loff_t pos = 0;
+	char c = 0;
+
+	if (IS_ERR(f))
+		return 0;
+	if (kernel_read(f, &c, 1, &pos) != 1)
+		c = 0;
+	filp_close(f, NULL);
+	return c;
+}
+
 static void pb_footprint(void)
 {
 	static const enum bw_alloc who[] = { BW_PYMM, BW_KMALLOC };
 	static const char * const stage[] = { "live", "after_free_90", "after_shrink" };
 	long base, held[ARRAY_SIZE(stage)];
+	char release[2] = "";
 	struct bw_batch b;
 	unsigned int i, k;
 
@@ -337,17 +353,21 @@ static void pb_footprint(void)
 		held[0] = pb_pages(who[i]) - base;
 		bw_batch_release(&b, who[i], 900);
 		held[1] = pb_pages(who[i]) - base;
-		pb_shrink();
-		held[2] = pb_pages(who[i]) - base;
 		if (who[i] == BW_PYMM) {
-			/* Not pymm's default: free pools given back alone. */
-			pb_write(PB_RELEASE_PARAM, "1");
-			pb_shrink();
+			/* Not pymm's default: only whole arenas given back. */
+			release[0] = pb_read_param(PB_RELEASE_PARAM);
 			pb_write(PB_RELEASE_PARAM, "0");
-			pb_csv("footprint", "after_shrink_pools", live,
+			pb_shrink();
+			pb_csv("footprint", "after_shrink_arenas", live,
 			       bw_alloc_names[who[i]],
 			       (pb_pages(who[i]) - base) * 1000ULL, "pages");
+			if (release[0])
+				pb_write(PB_RELEASE_PARAM, release);
+			else
+				pb_failed++;
 		}
+		pb_shrink();
+		held[2] = pb_pages(who[i]) - base;
 		/* The rest (released slots are NULL). */
 		bw_batch_release(&b, who[i], 1000);
 		for (k = 0; k < ARRAY_SIZE(stage); k++)

@@ -30,8 +30,11 @@
  * class lock's holders never need the owner's state: nused is capacity
  * minus the blocks on the shared list.  Handing the pool back subtracts the
  * private blocks again.  An owned pool is on no list and is never given
- * back to its arena, however many blocks are free in it; pymm_cpu_flush_all()
- * (the shrinker, unload) and CPU hotplug hand every current pool back.
+ * back to its arena, however many blocks are free in it, until it is
+ * handed back: by unload and CPU hotplug (every current pool), and by the
+ * shrinker (those with nothing in use, the only ones whose return gives
+ * memory back; only the CPUs owning one are interrupted).  Arenas emptied
+ * by a hand-back in an IPI are given back after the IPIs, not in them.
  *
  * Double frees: a block on the private list of another CPU cannot be
  * looked for there, so free-list links are encoded and a block handed out
@@ -44,7 +47,9 @@
  * red zones and the whole free list can be checked under the lock.
  */
 #include <linux/bitmap.h>
+#include <linux/cpu.h>
 #include <linux/cpuhotplug.h>
+#include <linux/llist.h>
 #include <linux/smp.h>
 
 #include "pymm_internal.h"
@@ -53,10 +58,16 @@
 DEFINE_PER_CPU_ALIGNED(struct pymm_cpu_class,
 		       pymm_cpu_classes[PYMM_NR_CLASSES]);
 
-/* Current pools of all CPUs, for the shrinker's count. */
+/* Current pools of all CPUs: the shrinker's count skips its walk at 0. */
 atomic_long_t pymm_pools_owned;
 
 static enum cpuhp_state pymm_cpuhp_state;
+
+/* One hand-back of current pools (pymm_cpu_flush()). */
+struct pymm_flush {
+	bool all;			/* or only those with nothing in use */
+	struct llist_head release;	/* arenas to give back afterwards */
+};
 
 /* Blocks of @pool that were never carved. */
 static unsigned int pymm_uncarved(struct pymm_class *cls,
@@ -401,10 +412,36 @@ out:
 	return true;
 }
 
-/* Hand back every current pool of @cpu: on @cpu with interrupts off, or
- * for a CPU that is dead.
+/*
+ * Has @pc's current pool nothing in use, so that handing it back would give
+ * it back to its arena?  While the pool is owned, nused is its capacity
+ * minus its shared list, so the blocks in use are nused minus the private
+ * ones (listed or never carved).  Exact on @pc's CPU with interrupts off
+ * and the class lock held; elsewhere a racy hint, under rcu_read_lock() so
+ * that the pool's arena stays readable even if it is being released.
  */
-static void pymm_cpu_flush(unsigned int cpu)
+static bool pymm_cpu_idle(struct pymm_class *cls, struct pymm_cpu_class *pc)
+{
+	unsigned int nused, nfree, off;
+	struct pymm_pool *pool;
+
+	pool = data_race(READ_ONCE(pc->pool));	/* racy: see above */
+	if (!pool)
+		return false;
+	nused = data_race(pool->nused);		/* racy: see above */
+	nfree = data_race(pc->nfree);		/* racy: see above */
+	off = READ_ONCE(pool->nextoffset);
+	return nused == nfree + cls->capacity - pymm_slot(cls, off);
+}
+
+/*
+ * Hand back @cpu's current pools: every one (@fl->all), or only those with
+ * nothing in use, the only ones whose return gives memory back.  Called on
+ * @cpu with interrupts off (an IPI), or for a CPU that is dead.  Arenas
+ * emptied by it go onto @fl->release, for pymm_cpu_flush_done(): no page is
+ * freed here, in what may be an IPI.
+ */
+static void pymm_cpu_flush(unsigned int cpu, struct pymm_flush *fl)
 {
 	struct pymm_arena *empty;
 	unsigned int i;
@@ -415,39 +452,132 @@ static void pymm_cpu_flush(unsigned int cpu)
 		struct pymm_class *cls = &pymm_classes[i];
 		unsigned long flags;
 
-		if (!pc->pool)
+		if (!pc->pool || (!fl->all && !pymm_cpu_idle(cls, pc)))
 			continue;
 		spin_lock_irqsave(&cls->lock, flags);
-		empty = pymm_cpu_release(cls, pc);
+		empty = NULL;
+		if (fl->all || pymm_cpu_idle(cls, pc))
+			empty = pymm_cpu_release(cls, pc);
 		spin_unlock_irqrestore(&cls->lock, flags);
 		if (empty)
-			pymm_arena_release(empty);
+			llist_add(&empty->release, &fl->release);
 	}
 }
 
-static void pymm_cpu_flush_local(void *unused)
+static void pymm_cpu_flush_local(void *info)
 {
-	pymm_cpu_flush(smp_processor_id());
+	pymm_cpu_flush(smp_processor_id(), info);
+}
+
+/* Give back the arenas the flush emptied.  Return: their pages. */
+static unsigned long pymm_cpu_flush_done(struct pymm_flush *fl)
+{
+	struct pymm_arena *arena, *next;
+	unsigned long pages = 0;
+
+	llist_for_each_entry_safe(arena, next, llist_del_all(&fl->release),
+				  release) {
+		pages += arena->npresent;
+		pymm_arena_release(arena);
+	}
+	return pages;
+}
+
+/* Does @cpu own a current pool with nothing in use?  A racy hint. */
+static bool pymm_cpu_has_idle(int cpu, void *info)
+{
+	unsigned int i;
+	bool idle = false;
+
+	rcu_read_lock();
+	for (i = 0; i < PYMM_NR_CLASSES && !idle; i++)
+		idle = pymm_cpu_idle(&pymm_classes[i],
+				     per_cpu_ptr(&pymm_cpu_classes[i], cpu));
+	rcu_read_unlock();
+	return idle;
 }
 
 /**
- * pymm_cpu_flush_all - hand every CPU's current pools back to their classes
+ * pymm_cpu_count_idle - current pools that have nothing in use
  *
- * Afterwards the pools with nothing in use are back in their arenas and an
- * arena with nothing in use is cached or freed, as if no CPU had a current
- * pool.  Runs on every online CPU (an IPI); dead CPUs were flushed when they
- * went down.  Context: process context, no pymm lock held.
+ * The shrinker's count of what handing current pools back would give back:
+ * a racy walk over the online CPUs' current pools, with no lock, no write
+ * and no IPI.  A pool with a block in use is not counted: handing it back
+ * frees nothing.
+ *
+ * Return: the number of such pools.
  */
-void pymm_cpu_flush_all(void)
+unsigned long pymm_cpu_count_idle(void)
 {
+	unsigned long n = 0;
+	unsigned int cpu, i;
+
+	if (!atomic_long_read(&pymm_pools_owned))
+		return 0;
+	rcu_read_lock();
+	for_each_online_cpu(cpu)
+		for (i = 0; i < PYMM_NR_CLASSES; i++)
+			n += pymm_cpu_idle(&pymm_classes[i],
+					   per_cpu_ptr(&pymm_cpu_classes[i],
+						       cpu));
+	rcu_read_unlock();
+	return n;
+}
+
+/**
+ * pymm_cpu_flush_idle - hand back the current pools that have nothing in use
+ *
+ * The shrinker's flush: only the CPUs that own such a pool are interrupted
+ * (on_each_cpu_cond()), each hands those pools back, and the arenas that
+ * empties are given back here, once every CPU is done.  Pools with blocks
+ * in use stay where they are: handing them back would free nothing.
+ * Context: process context, no pymm lock held.
+ *
+ * Return: pages of the arenas given back.
+ */
+unsigned long pymm_cpu_flush_idle(void)
+{
+	struct pymm_flush fl = { .all = false };
+
 	if (static_branch_unlikely(&pymm_debug_key))
-		return;
-	on_each_cpu(pymm_cpu_flush_local, NULL, 1);
+		return 0;
+	init_llist_head(&fl.release);
+	on_each_cpu_cond(pymm_cpu_has_idle, pymm_cpu_flush_local, &fl, true);
+	return pymm_cpu_flush_done(&fl);
+}
+
+/*
+ * Hand every CPU's current pools back to their classes.  Afterwards the
+ * pools with nothing in use are back in their arenas and an arena with
+ * nothing in use is cached or freed, as if no CPU had a current pool.
+ * Runs on every online CPU (an IPI), then directly on every other possible
+ * CPU: those are dead, and were flushed when they went down unless the
+ * hotplug state was gone by then (unload).  Called with cpus_read_lock()
+ * held, so that no CPU changes state meanwhile.
+ */
+static void pymm_cpu_flush_all(void)
+{
+	struct pymm_flush fl = { .all = true };
+	unsigned int cpu;
+
+	/* cpus_read_lock() is held (lockdep_assert_cpus_held() is not
+	 * exported to modules).
+	 */
+	init_llist_head(&fl.release);
+	on_each_cpu(pymm_cpu_flush_local, &fl, true);
+	for_each_possible_cpu(cpu)
+		if (!cpu_online(cpu))
+			pymm_cpu_flush(cpu, &fl);
+	pymm_cpu_flush_done(&fl);
 }
 
 static int pymm_cpu_dead(unsigned int cpu)
 {
-	pymm_cpu_flush(cpu);
+	struct pymm_flush fl = { .all = true };
+
+	init_llist_head(&fl.release);
+	pymm_cpu_flush(cpu, &fl);
+	pymm_cpu_flush_done(&fl);
 	return 0;
 }
 
@@ -463,12 +593,66 @@ int pymm_cpu_init(void)
 	return 0;
 }
 
+/*
+ * Unload's hand-back: the hotplug state goes and every CPU's current pools
+ * are handed back, in one section that no CPU can go down or come up in
+ * (a CPU that went down between the two would keep its pools: a false
+ * LEAK at unload, and pages never freed).  @window, for KUnit only, runs
+ * between the two steps.
+ */
+static void pymm_cpu_stop(void (*window)(void *arg), void *arg)
+{
+	cpus_read_lock();
+	cpuhp_remove_state_nocalls_cpuslocked(pymm_cpuhp_state);
+	if (window)
+		window(arg);
+	if (!static_branch_unlikely(&pymm_debug_key))
+		pymm_cpu_flush_all();
+	cpus_read_unlock();
+}
+
 /* Unload: no client is left, so nothing allocates any more. */
 void pymm_cpu_exit(void)
 {
-	cpuhp_remove_state_nocalls(pymm_cpuhp_state);
-	pymm_cpu_flush_all();
+	pymm_cpu_stop(NULL, NULL);
 }
+
+#if IS_ENABLED(CONFIG_KUNIT)
+/**
+ * pymm_test_cpu_restart - run unload's hand-back, then set up hotplug again
+ * @window: called between the removal of the hotplug state and the
+ *	hand-back, where unload could race with CPU hotplug
+ * @arg: passed to @window
+ *
+ * For pymm's KUnit suites only (namespace EXPORTED_FOR_KUNIT_TESTING).
+ * Context: process context, no pymm lock held.
+ *
+ * Return: 0, or the error of setting the hotplug state up again.
+ */
+int pymm_test_cpu_restart(void (*window)(void *arg), void *arg)
+{
+	pymm_cpu_stop(window, arg);
+	return pymm_cpu_init();
+}
+EXPORT_SYMBOL_NS_GPL(pymm_test_cpu_restart, EXPORTED_FOR_KUNIT_TESTING);
+
+/**
+ * pymm_test_flush_cpus - hand every CPU's current pools back
+ *
+ * What unload does: the pools with blocks in use too, which the shrinker
+ * leaves alone.  For pymm's KUnit suites only (namespace
+ * EXPORTED_FOR_KUNIT_TESTING), which start from a state where no CPU holds
+ * free blocks of its own.  Context: process context, no pymm lock held.
+ */
+void pymm_test_flush_cpus(void)
+{
+	cpus_read_lock();
+	if (!static_branch_unlikely(&pymm_debug_key))
+		pymm_cpu_flush_all();
+	cpus_read_unlock();
+}
+EXPORT_SYMBOL_NS_GPL(pymm_test_flush_cpus, EXPORTED_FOR_KUNIT_TESTING);
+#endif
 
 /**
  * pymm_class_counts - the counters of a class, summed over the CPUs

@@ -2,11 +2,13 @@
 /*
  * pymm.ko: module parameters, load and unload.
  *
- * Load sets up the size classes for the chosen mode, registers the
- * shrinker and creates the debugfs files.  Unload frees every arena that
- * has nothing live in it and reports (and keeps) memory a client leaked:
- * clients hold a module reference through the symbols they use, so by the
- * time pymm can be unloaded nobody can free those blocks any more.
+ * Load sets up the size classes for the chosen mode, allocates the
+ * arenas_min arenas and registers the shrinker (arena.c), sets up CPU
+ * hotplug (cpu.c) and creates the debugfs files.  Unload hands every
+ * CPU's current pools back with CPU hotplug held off, frees every arena
+ * that has nothing live in it and reports (and keeps) memory a client
+ * leaked: clients hold a module reference through the symbols they use, so
+ * by the time pymm can be unloaded nobody can free those blocks any more.
  */
 #include <linux/module.h>
 

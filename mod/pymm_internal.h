@@ -52,6 +52,7 @@
 #include <linux/jump_label.h>
 #include <linux/limits.h>
 #include <linux/list.h>
+#include <linux/llist.h>
 #include <linux/percpu.h>
 #include <linux/rcupdate.h>
 #include <linux/spinlock.h>
@@ -125,18 +126,23 @@ static_assert((u64)PAGE_SIZE * (PYMM_SMALL_MAX + 2 * PYMM_RZ) < (1ULL << 32),
  *		pymm_full_arenas; unlinked while it is the cached arena
  * @base:	address of pool 0
  * @freemask:	bit i set when pool i belongs to no class
- * @present:	bit i set while the arena holds page i; a free pool's page is
- *		given back alone only with release_free_pools=1
+ * @present:	bit i set while the arena holds page i; the shrinker gives a
+ *		free pool's page back alone unless release_free_pools=0
  * @nfreepools:	number of bits set in @freemask
  * @npools:	pools the arena was made of: PYMM_ARENA_POOLS, or 1 when the
  *		page allocator could not give an order-PYMM_ARENA_ORDER block
  * @npresent:	number of bits set in @present
+ * @reserved:	one of the arenas_min arenas: never given back, whole or in
+ *		part, and kept on the usable list when all its pools are free
+ * @reserve_link: entry in the list of reserved arenas
+ * @release:	entry in a list of emptied arenas to give back once a flush
+ *		of the CPUs' current pools is over (cpu.c)
  * @rcu:	the struct is freed after a grace period, so a lookup that raced
  *		with the arena's release still reads a valid (all-free) struct
  * @pools:	one descriptor per pool
  *
- * @link, @freemask, @present, @nfreepools and @npresent are protected by
- * pymm_arena_lock.
+ * @link, @freemask, @present, @nfreepools, @npresent, @reserved and
+ * @reserve_link are protected by pymm_arena_lock.
  */
 struct pymm_arena {
 	struct list_head link;
@@ -146,6 +152,9 @@ struct pymm_arena {
 	unsigned int nfreepools;
 	unsigned int npools;
 	unsigned int npresent;
+	bool reserved;
+	struct list_head reserve_link;
+	struct llist_node release;
 	struct rcu_head rcu;
 	struct pymm_pool pools[];
 };
@@ -358,7 +367,8 @@ unsigned int pymm_small_size(struct pymm_arena *arena, const void *p,
 /* cpu.c: the per-CPU current pools, the allocator's fast path */
 void *pymm_small_alloc(size_t size, gfp_t gfp);
 bool pymm_small_free(const void *p);
-void pymm_cpu_flush_all(void);
+unsigned long pymm_cpu_count_idle(void);
+unsigned long pymm_cpu_flush_idle(void);
 
 struct pymm_counts {
 	unsigned long allocs;

@@ -31,8 +31,9 @@ TARGETS = [
     ('footprint after freeing 90% and shrinking, pymm / kmalloc', 1.00),
     ('full collection, pymm / CPython ns per object', 0.50),
 ]
-# Not a target: pymm with release_free_pools=1, which is not its default.
-EXTRA = ('  the same with release_free_pools=1 (not the default)', 1.00)
+# Not a target: pymm with release_free_pools=0 (whole arenas only), which is
+# not its default.
+EXTRA = ('  the same with release_free_pools=0 (not the default)', 1.00)
 
 
 def parse(lines):
@@ -141,11 +142,11 @@ def plot(rows, png):
                 p = pick(rows, 'footprint', stage, 'pymm') or 0
                 k = pick(rows, 'footprint', stage, 'kmalloc') or 0
                 f.write(f'{stage} {p} {k}\n')
-            # pymm with release_free_pools=1 beside kmalloc's own shrink.
-            p = pick(rows, 'footprint', 'after_shrink_pools', 'pymm')
+            # pymm with release_free_pools=0 beside kmalloc's own shrink.
+            p = pick(rows, 'footprint', 'after_shrink_arenas', 'pymm')
             if p is not None:
                 k = pick(rows, 'footprint', 'after_shrink', 'kmalloc') or 0
-                f.write(f'shrink_free_pools {p} {k}\n')
+                f.write(f'shrink_whole_arenas {p} {k}\n')
         script = f"""
 set terminal pngcairo size 1200,500 noenhanced
 set output '{png}'
@@ -201,7 +202,7 @@ def main():
         verdict = 'n/a' if got is None else 'met' if got <= goal else 'MISS'
         shown = f'{got:.2f}' if got is not None else '-'
         print(f'{name:<60} {shown:>7} {"<= " + format(goal, ".2f"):>6}  {verdict}')
-    extra = pick(rows, 'footprint', 'after_shrink_pools', 'pymm')
+    extra = pick(rows, 'footprint', 'after_shrink_arenas', 'pymm')
     kshrunk = pick(rows, 'footprint', 'after_shrink', 'kmalloc')
     if extra is not None and kshrunk:
         name, goal = EXTRA
