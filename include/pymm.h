@@ -106,7 +106,14 @@ int pymm_unfreeze(struct pymm_heap *heap);
 #if IS_ENABLED(CONFIG_KUNIT)
 /* For pymm's own KUnit suites only (namespace EXPORTED_FOR_KUNIT_TESTING). */
 void pymm_test_set_refcount(void *obj, unsigned int n);
-void pymm_test_set_dead_hook(void (*hook)(void *obj));
+
+/* See pymm_test_set_hooks() in mod/object.c. */
+struct pymm_test_hooks {
+	void (*dead)(void *obj);
+	void (*destroy_wait)(struct pymm_heap *heap);
+};
+
+void pymm_test_set_hooks(const struct pymm_test_hooks *hooks);
 #endif
 
 #endif /* _PYMM_H */

@@ -312,10 +312,12 @@ static void gc_auto_reclaims_95_percent_of_every_round_within_1s(struct kunit *t
 	struct gc_ctx *ctx = test->priv;
 	struct gc_counts *c = ctx->counts;
 	unsigned int round, i, left, failed = 0, worst = 0, worst_round = 0;
+	int cpu;
 	unsigned long made = 0, end;
 
-	KUNIT_ASSERT_EQ(test, set_cpus_allowed_ptr(current,
-			cpumask_of(raw_smp_processor_id())), 0);
+	cpu = raw_smp_processor_id();
+	KUNIT_ASSERT_EQ(test, set_cpus_allowed_ptr(current, cpumask_of(cpu)),
+			0);
 	for (round = 0; round < GC_ROUNDS; round++) {
 		for (i = 0; i < GC_ROUND_CYCLES; i += GC_BATCH)
 			gc_self_cycles(test, ctx, GC_BATCH);

@@ -1089,34 +1089,51 @@ static void gc_obj_new_refuses_a_size_that_wraps(struct kunit *test)
 /*
  * A last put racing pymm_heap_destroy() (issue 10, bugs 1 and 6).  The put
  * runs in a kthread and is held, by pymm's test hook, after it found the
- * heap not orphaned and before it pushed the object.  Destroy must either
- * wait for it and run the object's callbacks itself, or not have let it
- * through: when destroy returns, every callback has run, and none runs
- * afterwards.  The old code returned at once, and the put then ran the
- * callbacks of a destroyed heap.
+ * heap not orphaned and before it pushed the object.  It is let go when
+ * destroy says it waits for it (the destroy_wait hook), or else once
+ * destroy has returned.  Either way, when destroy returns every callback
+ * must have run, and none may run afterwards.  The old code never waited:
+ * it returned at once, and the put then ran the callbacks of a destroyed
+ * heap.
  */
-#define GC_RACE_MS	200
-
 struct gc_race {
 	void *target;
+	struct pymm_heap *heap;
 	/* a heap whose lock the putter holds, or NULL */
 	struct pymm_heap *busy;
 	struct completion paused, go, done;
 	struct task_struct *task;
+	bool destroy_waited;
 };
 
 static struct gc_race *gc_race_now;
 
-/* In the put: pause until the test says go, or for GC_RACE_MS. */
-static void gc_race_hook(void *obj)
+/* In the put: hold it until the test lets it go (at most 10 s). */
+static void gc_race_dead(void *obj)
 {
 	struct gc_race *r = READ_ONCE(gc_race_now);
 
 	if (!r || obj != r->target)
 		return;
 	complete(&r->paused);
-	wait_for_completion_timeout(&r->go, msecs_to_jiffies(GC_RACE_MS));
+	wait_for_completion_timeout(&r->go, msecs_to_jiffies(10000));
 }
+
+/* In destroy, about to wait for the puts it raced: let ours go. */
+static void gc_race_destroy_wait(struct pymm_heap *heap)
+{
+	struct gc_race *r = READ_ONCE(gc_race_now);
+
+	if (!r || heap != r->heap)
+		return;
+	r->destroy_waited = true;
+	complete(&r->go);
+}
+
+static const struct pymm_test_hooks gc_race_hooks = {
+	.dead = gc_race_dead,
+	.destroy_wait = gc_race_destroy_wait,
+};
 
 static int gc_race_putter(void *arg)
 {
@@ -1146,18 +1163,18 @@ static int gc_race_destroy(struct kunit *test, struct pymm_heap *heap,
 			   void *target, struct pymm_heap *busy,
 			   struct gc_counts *c)
 {
-	struct gc_race r = { .target = target, .busy = busy };
+	struct gc_race r = { .target = target, .heap = heap, .busy = busy };
+	bool paused, done;
 	int at_return;
-	bool paused;
 
 	init_completion(&r.paused);
 	init_completion(&r.go);
 	init_completion(&r.done);
 	WRITE_ONCE(gc_race_now, &r);
-	pymm_test_set_dead_hook(gc_race_hook);
+	pymm_test_set_hooks(&gc_race_hooks);
 	r.task = kthread_run(gc_race_putter, &r, "gc_race_put");
 	if (IS_ERR(r.task)) {
-		pymm_test_set_dead_hook(NULL);
+		pymm_test_set_hooks(NULL);
 		WRITE_ONCE(gc_race_now, NULL);
 		KUNIT_FAIL(test, "kthread_run: %ld", PTR_ERR(r.task));
 		return -1;
@@ -1167,12 +1184,14 @@ static int gc_race_destroy(struct kunit *test, struct pymm_heap *heap,
 	pymm_heap_destroy(heap);
 	at_return = atomic_read(&c->released);
 	complete(&r.go);
-	KUNIT_EXPECT_TRUE(test, paused);
-	KUNIT_EXPECT_TRUE(test, wait_for_completion_timeout(&r.done,
-					msecs_to_jiffies(5000)));
+	done = wait_for_completion_timeout(&r.done, msecs_to_jiffies(5000));
 	kthread_stop(r.task);
-	pymm_test_set_dead_hook(NULL);
+	pymm_test_set_hooks(NULL);
 	WRITE_ONCE(gc_race_now, NULL);
+	KUNIT_EXPECT_TRUE(test, paused);
+	KUNIT_EXPECT_TRUE(test, done);
+	KUNIT_EXPECT_TRUE_MSG(test, r.destroy_waited,
+			      "pymm_heap_destroy() waited for the put");
 	return at_return;
 }
 

@@ -185,7 +185,10 @@ void pymm_heap_destroy(struct pymm_heap *heap)
 	 * what the worker was draining: loop until nothing is left.
 	 */
 	WRITE_ONCE(heap->orphaned, true);
+	/* Pairs with pymm_obj_dead()'s: orphaned, then dying. */
 	smp_mb();
+	if (atomic_read(&heap->dying))
+		pymm_test_destroy_waits(heap);
 	wait_var_event(&heap->dying, !atomic_read(&heap->dying));
 	do {
 		pymm_heap_drain(heap, true);

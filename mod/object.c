@@ -165,31 +165,40 @@ static void pymm_orphan_free(struct pymm_obj *o)
 }
 
 #if IS_ENABLED(CONFIG_KUNIT)
-static void (*pymm_test_dead_hook)(void *obj);
+static const struct pymm_test_hooks *pymm_test_hooks;
 
 /**
- * pymm_test_set_dead_hook - pause last puts, for KUnit only
- * @hook: called by every last pymm_put() once it has found the heap not
- *	orphaned and before it pushes the object on the dead list; NULL to
- *	remove it
+ * pymm_test_set_hooks - hold pymm in a race window, for KUnit only
+ * @hooks: the hooks, or NULL to remove them; must stay valid until removed
  *
- * Lets pymm's tests hold a last put in the window where it races
- * pymm_heap_destroy().  The hook runs in the putting context, and may sleep
- * only where that context may.  Exported only to modules importing
- * EXPORTED_FOR_KUNIT_TESTING.
+ * @hooks->dead is called by every last pymm_put() once it has found the
+ * heap not orphaned and before it pushes the object on the dead list;
+ * @hooks->destroy_wait by pymm_heap_destroy() when it is about to wait for
+ * such puts.  They let pymm's tests hold a last put in the window where it
+ * races pymm_heap_destroy(), and let it go when destroy waits for it.
+ * They run in the calling context, and may sleep only where it may.
+ * Exported only to modules importing EXPORTED_FOR_KUNIT_TESTING.
  */
-void pymm_test_set_dead_hook(void (*hook)(void *obj))
+void pymm_test_set_hooks(const struct pymm_test_hooks *hooks)
 {
-	WRITE_ONCE(pymm_test_dead_hook, hook);
+	WRITE_ONCE(pymm_test_hooks, hooks);
 }
-EXPORT_SYMBOL_NS_GPL(pymm_test_set_dead_hook, EXPORTED_FOR_KUNIT_TESTING);
+EXPORT_SYMBOL_NS_GPL(pymm_test_set_hooks, EXPORTED_FOR_KUNIT_TESTING);
 
 static void pymm_test_dead_window(struct pymm_obj *o)
 {
-	void (*hook)(void *obj) = READ_ONCE(pymm_test_dead_hook);
+	const struct pymm_test_hooks *h = READ_ONCE(pymm_test_hooks);
 
-	if (hook)
-		hook(pymm_body(o));
+	if (h && h->dead)
+		h->dead(pymm_body(o));
+}
+
+void pymm_test_destroy_waits(struct pymm_heap *heap)
+{
+	const struct pymm_test_hooks *h = READ_ONCE(pymm_test_hooks);
+
+	if (h && h->destroy_wait)
+		h->destroy_wait(heap);
 }
 #else
 static inline void pymm_test_dead_window(struct pymm_obj *o)
@@ -225,6 +234,7 @@ static void pymm_obj_dead(struct pymm_obj *o)
 	struct pymm_heap *heap = o->heap;
 
 	atomic_inc(&heap->dying);
+	/* Pairs with the smp_mb() in pymm_heap_destroy(): dying, then orphaned. */
 	smp_mb__after_atomic();
 	if (unlikely(READ_ONCE(heap->orphaned)) &&
 	    current != READ_ONCE(heap->drainer)) {

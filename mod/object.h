@@ -215,6 +215,13 @@ static inline void pymm_drain_end(struct pymm_heap *heap)
 }
 
 /* object.c */
+#if IS_ENABLED(CONFIG_KUNIT)
+void pymm_test_destroy_waits(struct pymm_heap *heap);
+#else
+static inline void pymm_test_destroy_waits(struct pymm_heap *heap)
+{
+}
+#endif
 void pymm_obj_destroy(struct pymm_obj *o);
 void pymm_heap_drain(struct pymm_heap *heap, bool wait);
 void pymm_untrack(struct pymm_obj *o);
