@@ -32,6 +32,13 @@
  * pushes it.  So destruction never recurses, callbacks always run in process
  * context, and no task ever takes one heap's locks inside another's: heaps
  * may reference each other's objects.
+ *
+ * Destroy: pymm_heap_destroy() sets orphaned, then waits for heap->dying,
+ * the last puts under way that found orphaned false, then drains until
+ * the dead list stays empty.  Every death before that point gets its
+ * callbacks; every later one (but those of its own drain loop) frees an
+ * orphan.  No CPU touches the heap once destroy has dropped its reference,
+ * except through an orphan that keeps it alive.
  */
 #ifndef _PYMM_OBJECT_H
 #define _PYMM_OBJECT_H
