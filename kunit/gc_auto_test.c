@@ -274,14 +274,19 @@ static void gc_auto_gen2_waits_for_a_quarter_of_long_lived(struct kunit *test)
  * sits above gen0's threshold with no collection queued.  Deaths of one
  * collection's garbage while the client goes on allocating must not hide
  * the new objects from the threshold (issue 10, bug 3: with gen0's count
- * "allocations minus deaths", rounds that left 7,000 of 20,000 waiting for
- * an explicit collection).  The client stays on one CPU; the worker may
- * run on another.
+ * "allocations minus deaths", rounds left 7,000 of 20,000 waiting for an
+ * explicit collection).  The client stays on one CPU; the worker may run
+ * on another.
+ *
+ * The self-cycles are made under the heap lock, so no collection ever sees
+ * one that is not garbage yet: once the worker is done, what still waits is
+ * gen0, at most its threshold (700), i.e. at least 96.5% of a round is
+ * reclaimed, more than the 95% asked for.  Each round must get there
+ * within 1 s of its end.
  */
 #define GC_ROUNDS		100
 #define GC_ROUND_CYCLES		20000
-/* At most 5% of a round may still wait once the round is over. */
-#define GC_ROUND_LEFT		(GC_ROUND_CYCLES / 20)
+#define GC_THRESHOLD0		700
 #define GC_ROUND_MS		1000
 /* Self-cycles made per hold of the heap lock. */
 #define GC_BATCH		100
@@ -307,13 +312,13 @@ static void gc_self_cycles(struct kunit *test, struct gc_ctx *ctx,
 	KUNIT_ASSERT_EQ(test, i, n);
 }
 
-static void gc_auto_reclaims_95_percent_of_every_round_within_1s(struct kunit *test)
+static void gc_auto_leaves_at_most_700_of_each_of_100_rounds_after_1s(struct kunit *test)
 {
 	struct gc_ctx *ctx = test->priv;
 	struct gc_counts *c = ctx->counts;
 	unsigned int round, i, left, failed = 0, worst = 0, worst_round = 0;
-	int cpu;
 	unsigned long made = 0, end;
+	int cpu;
 
 	cpu = raw_smp_processor_id();
 	KUNIT_ASSERT_EQ(test, set_cpus_allowed_ptr(current, cpumask_of(cpu)),
@@ -324,22 +329,22 @@ static void gc_auto_reclaims_95_percent_of_every_round_within_1s(struct kunit *t
 		made += GC_ROUND_CYCLES;
 		/* Wait for the worker, up to 1 s, then judge the round. */
 		end = jiffies + msecs_to_jiffies(GC_ROUND_MS);
-		while (made - atomic_read(&c->released) > GC_ROUND_LEFT &&
+		while (made - atomic_read(&c->released) > GC_THRESHOLD0 &&
 		       time_before(jiffies, end))
 			usleep_range(500, 1000);
 		left = made - atomic_read(&c->released);
-		if (left > GC_ROUND_LEFT)
+		if (left > GC_THRESHOLD0)
 			failed++;
 		if (left > worst) {
 			worst = left;
 			worst_round = round;
 		}
 	}
-	kunit_info(test, "%d rounds of %d self-cycles: at most %u waiting after a round (round %u)\n",
-		   GC_ROUNDS, GC_ROUND_CYCLES, worst, worst_round);
+	kunit_info(test, "%d rounds of %d self-cycles on CPU %d: at most %u still waiting after a round (round %u)\n",
+		   GC_ROUNDS, GC_ROUND_CYCLES, cpu, worst, worst_round);
 	KUNIT_EXPECT_EQ_MSG(test, failed, 0,
 			    "rounds with more than %d self-cycles still waiting 1 s after; worst: round %u, %u",
-			    GC_ROUND_LEFT, worst_round, worst);
+			    GC_THRESHOLD0, worst_round, worst);
 	KUNIT_EXPECT_EQ(test, set_cpus_allowed_ptr(current, cpu_possible_mask),
 			0);
 	pymm_collect(ctx->heap, 2);
@@ -352,7 +357,7 @@ static struct kunit_case gc_auto_cases[] = {
 	KUNIT_CASE(gc_auto_zero_threshold_disables_collection),
 	KUNIT_CASE(gc_auto_gen1_runs_after_10_gen0_collections),
 	KUNIT_CASE(gc_auto_gen2_waits_for_a_quarter_of_long_lived),
-	KUNIT_CASE(gc_auto_reclaims_95_percent_of_every_round_within_1s),
+	KUNIT_CASE(gc_auto_leaves_at_most_700_of_each_of_100_rounds_after_1s),
 	{}
 };
 
