@@ -153,12 +153,13 @@ EXPORT_SYMBOL_GPL(pymm_heap_create);
  * reports the objects still referenced: those are never freed behind their
  * owners' backs.  They become orphans: dropping their last reference later
  * frees their memory, but calls none of their callbacks.  Every object
- * that dies before this returns gets its callbacks, also one killed by
- * another's callback during the final drain; a last put on another CPU
- * that races the call is either waited for (callbacks run here) or frees
- * an orphan.  When this returns, no callback of the heap's objects runs any
- * more and none is queued, so the module that defined their types may be
- * unloaded, and no task still uses the heap.
+ * that dies before the heap is marked orphaned, or by the put of one of
+ * its callbacks during the final drain, gets its callbacks before this
+ * returns; a last put on another CPU that races the call is either waited
+ * for (callbacks run here) or frees an orphan.  When this returns, no
+ * callback of the heap's objects runs any more and none is queued, so the
+ * module that defined their types may be unloaded, and no task still uses
+ * the heap.
  *
  * The caller must not use the heap, nor its objects other than those it
  * knowingly keeps, during or after the call.
