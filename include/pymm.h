@@ -56,7 +56,9 @@ size_t pymm_usable_size(const void *p);
  *   reference objects of other heaps.
  * - traverse() and clear() are called with the heap lock held; finalize()
  *   and release() without it, so they may take it.  No callback may call
- *   pymm_collect() or pymm_heap_destroy().
+ *   pymm_collect(), pymm_freeze(), pymm_unfreeze() or pymm_heap_destroy()
+ *   (on its own heap the first three return -EDEADLK, as they do under
+ *   pymm_lock()).
  * - A collection runs while other threads get, put and relink under
  *   pymm_lock(); it never frees anything reachable.
  * - Destruction never recurses, whatever the length of a chain.
@@ -98,8 +100,8 @@ void pymm_unlock(struct pymm_heap *heap);
 long pymm_collect(struct pymm_heap *heap, int generation);
 void pymm_set_threshold(struct pymm_heap *heap, unsigned int t0,
 			unsigned int t1, unsigned int t2);
-void pymm_freeze(struct pymm_heap *heap);
-void pymm_unfreeze(struct pymm_heap *heap);
+int pymm_freeze(struct pymm_heap *heap);
+int pymm_unfreeze(struct pymm_heap *heap);
 
 #if IS_ENABLED(CONFIG_KUNIT)
 /* For pymm's own KUnit suites only (namespace EXPORTED_FOR_KUNIT_TESTING). */
@@ -108,6 +110,14 @@ void pymm_test_set_free_link(void *block, void *next);
 int pymm_test_cpu_restart(void (*window)(void *arg), void *arg);
 void pymm_test_flush_cpus(void);
 unsigned long pymm_test_shrink_count(void);
+
+/* See pymm_test_set_hooks() in mod/object.c. */
+struct pymm_test_hooks {
+	void (*dead)(void *obj);
+	void (*destroy_wait)(struct pymm_heap *heap);
+};
+
+void pymm_test_set_hooks(const struct pymm_test_hooks *hooks);
 #endif
 
 #endif /* _PYMM_H */

@@ -288,6 +288,38 @@ static void gc_threshold_file_round_trips_and_rejects_bad_input(struct kunit *te
 	gc_expect_file(test, path, "gen0 gen1 gen2\n700 10 10\n");
 }
 
+/*
+ * Numbers that do not fit an unsigned int are refused, and the thresholds
+ * stay as they were: sscanf()'s %u used to keep the low 32 bits, so
+ * "4294967296 10 10" set t0 to 0 and turned automatic collection off
+ * (issue 10, bug 9).
+ */
+static void gc_threshold_file_refuses_numbers_that_do_not_fit(struct kunit *test)
+{
+	static const char * const big[] = {
+		"4294967296 10 10", "10 4294967296 10", "10 10 4294967297\n",
+		"18446744073709551616 10 10", "99999999999999999999 1 1",
+	};
+	struct gc_ctx *ctx = test->priv;
+	struct gc_stats st;
+	char path[96];
+	int i;
+
+	gc_path(ctx, "threshold", path, sizeof(path));
+	KUNIT_EXPECT_EQ(test, gc_write_file(path, "700 10 10"), 0);
+	for (i = 0; i < ARRAY_SIZE(big); i++) {
+		KUNIT_EXPECT_EQ_MSG(test, gc_write_file(path, big[i]), -ERANGE,
+				    "writing \"%s\"", big[i]);
+		gc_expect_file(test, path, "gen0 gen1 gen2\n700 10 10\n");
+	}
+	/* The largest that fits is taken as it is. */
+	KUNIT_EXPECT_EQ(test, gc_write_file(path, "4294967295 1 2\n"), 0);
+	gc_expect_file(test, path, "gen0 gen1 gen2\n4294967295 1 2\n");
+	gc_read_stats(test, ctx->name, &st);
+	KUNIT_EXPECT_EQ(test, st.gen[0].threshold, 4294967295UL);
+	pymm_set_threshold(ctx->heap, 700, 10, 10);
+}
+
 static void gc_enabled_file_switches_automatic_collection(struct kunit *test)
 {
 	struct gc_ctx *ctx = test->priv;
@@ -472,6 +504,7 @@ static struct kunit_case gc_debugfs_cases[] = {
 	KUNIT_CASE(gc_file_long_lived_rows_follow_collections),
 	KUNIT_CASE(gc_collect_file_runs_the_generation_written),
 	KUNIT_CASE(gc_threshold_file_round_trips_and_rejects_bad_input),
+	KUNIT_CASE(gc_threshold_file_refuses_numbers_that_do_not_fit),
 	KUNIT_CASE(gc_enabled_file_switches_automatic_collection),
 	KUNIT_CASE(gc_freeze_file_freezes_and_unfreezes),
 	KUNIT_CASE(gc_heap_files_come_and_go_with_the_heap),

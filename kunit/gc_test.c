@@ -10,8 +10,10 @@
  * which objects are still intact.
  */
 #include <kunit/test.h>
+#include <linux/completion.h>
 #include <linux/delay.h>
 #include <linux/hrtimer.h>
+#include <linux/kthread.h>
 #include <linux/ktime.h>
 #include <linux/prandom.h>
 #include <linux/refcount.h>
@@ -616,6 +618,55 @@ static void gc_collect_from_callback_or_under_lock_is_edeadlk(struct kunit *test
 	KUNIT_EXPECT_EQ(test, ret, -EDEADLK);
 }
 
+/*
+ * pymm_freeze() and pymm_unfreeze() take collect_lock and the heap lock: from
+ * a collection's callback (collect_lock held) or under pymm_lock() they used
+ * to deadlock (issue 10, bug 4).  Now they refuse, as pymm_collect() does.
+ */
+static void gc_freeze_from_callback_or_under_lock_is_edeadlk(struct kunit *test)
+{
+	struct gc_ctx *ctx = test->priv;
+	struct gc_counts *c = ctx->counts;
+	struct gc_node *x;
+	int ret;
+
+	/* Garbage whose finalize() runs in the collector. */
+	x = gc_new(test, ctx->heap, &gc_fin_type, c, 0);
+	x->freeze_heap = ctx->heap;
+	gc_set_ref(ctx->heap, x, 0, x);
+	pymm_put(x);
+	c->freeze_ret = 1;
+	c->unfreeze_ret = 1;
+	KUNIT_EXPECT_EQ(test, pymm_collect(ctx->heap, 0), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->finalized), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->released), 1);
+	KUNIT_EXPECT_EQ(test, c->freeze_ret, -EDEADLK);
+	KUNIT_EXPECT_EQ(test, c->unfreeze_ret, -EDEADLK);
+
+	x = gc_new(test, ctx->heap, &gc_node_type, c, 1);
+	kunit_info(test, "%s: pymm_freeze() under pymm_lock()\n",
+		   GC_EXPECT_WARN_BEGIN);
+	pymm_lock(ctx->heap);
+	ret = pymm_freeze(ctx->heap);
+	pymm_unlock(ctx->heap);
+	kunit_info(test, "%s\n", GC_EXPECT_WARN_END);
+	KUNIT_EXPECT_EQ(test, ret, -EDEADLK);
+	kunit_info(test, "%s: pymm_unfreeze() under pymm_lock()\n",
+		   GC_EXPECT_WARN_BEGIN);
+	pymm_lock(ctx->heap);
+	ret = pymm_unfreeze(ctx->heap);
+	pymm_unlock(ctx->heap);
+	kunit_info(test, "%s\n", GC_EXPECT_WARN_END);
+	KUNIT_EXPECT_EQ(test, ret, -EDEADLK);
+
+	/* Nothing moved; outside the lock both work. */
+	KUNIT_EXPECT_EQ(test, pymm_freeze(ctx->heap), 0);
+	KUNIT_EXPECT_EQ(test, pymm_collect(ctx->heap, 2), 0);
+	KUNIT_EXPECT_EQ(test, pymm_unfreeze(ctx->heap), 0);
+	pymm_put(x);
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->released), 2);
+}
+
 static void gc_collect_rejects_bad_generation(struct kunit *test)
 {
 	static const int bad[] = { -1, 3, 4, INT_MAX, INT_MIN };
@@ -991,6 +1042,211 @@ static void gc_heap_destroy_keeps_referenced_objects_as_orphans(struct kunit *te
 	KUNIT_EXPECT_EQ(test, atomic_read(&c->released), 1);
 }
 
+static int gc_nop_traverse(void *obj, pymm_visit_fn visit, void *arg)
+{
+	return 0;
+}
+
+static void gc_nop_clear(void *obj)
+{
+}
+
+/*
+ * sizeof(header) + type->size used to wrap: SIZE_MAX asked for a 64-byte
+ * block and returned a pointer past its end (issue 10, bug 9).  The type's
+ * callbacks never touch the object, so the old code's result can be put.
+ */
+static void gc_obj_new_refuses_a_size_that_wraps(struct kunit *test)
+{
+	/* The first wraps to less than a header (the old code served it);
+	 * the others are more than kmalloc() serves.
+	 */
+	static const size_t sizes[] = { SIZE_MAX, SIZE_MAX / 2 + 1,
+					KMALLOC_MAX_SIZE };
+	struct gc_ctx *ctx = test->priv;
+	struct pymm_type huge = {
+		.name = "gc_huge",
+		.traverse = gc_nop_traverse,
+		.clear = gc_nop_clear,
+	};
+	struct gc_stats st;
+	void *obj;
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		huge.size = sizes[i];
+		kunit_info(test, "%s: pymm_obj_new() of %zu bytes\n",
+			   GC_EXPECT_WARN_BEGIN, sizes[i]);
+		obj = pymm_obj_new(ctx->heap, &huge, GFP_KERNEL | __GFP_NOWARN);
+		kunit_info(test, "%s\n", GC_EXPECT_WARN_END);
+		KUNIT_EXPECT_NULL_MSG(test, obj, "type size %zu", sizes[i]);
+		pymm_put(obj);
+	}
+	gc_read_stats(test, ctx->name, &st);
+	KUNIT_EXPECT_EQ(test, st.gen[0].objects, 0);
+}
+
+/*
+ * A last put racing pymm_heap_destroy() (issue 10, bugs 1 and 6).  The put
+ * runs in a kthread and is held, by pymm's test hook, after it found the
+ * heap not orphaned and before it pushed the object.  It is let go when
+ * destroy says it waits for it (the destroy_wait hook), or else once
+ * destroy has returned.  Either way, when destroy returns every callback
+ * must have run, and none may run afterwards.  The old code never waited:
+ * it returned at once, and the put then ran the callbacks of a destroyed
+ * heap.
+ */
+struct gc_race {
+	void *target;
+	struct pymm_heap *heap;
+	/* a heap whose lock the putter holds, or NULL */
+	struct pymm_heap *busy;
+	struct completion paused, go, done;
+	struct task_struct *task;
+	bool destroy_waited;
+};
+
+static struct gc_race *gc_race_now;
+
+/* In the put: hold it until the test lets it go (at most 10 s). */
+static void gc_race_dead(void *obj)
+{
+	struct gc_race *r = READ_ONCE(gc_race_now);
+
+	if (!r || obj != r->target)
+		return;
+	complete(&r->paused);
+	wait_for_completion_timeout(&r->go, msecs_to_jiffies(10000));
+}
+
+/* In destroy, about to wait for the puts it raced: let ours go. */
+static void gc_race_destroy_wait(struct pymm_heap *heap)
+{
+	struct gc_race *r = READ_ONCE(gc_race_now);
+
+	if (!r || heap != r->heap)
+		return;
+	r->destroy_waited = true;
+	complete(&r->go);
+}
+
+static const struct pymm_test_hooks gc_race_hooks = {
+	.dead = gc_race_dead,
+	.destroy_wait = gc_race_destroy_wait,
+};
+
+static int gc_race_putter(void *arg)
+{
+	struct gc_race *r = arg;
+
+	if (r->busy)
+		pymm_lock(r->busy);	/* the put is then deferred */
+	pymm_put(r->target);
+	if (r->busy)
+		pymm_unlock(r->busy);
+	complete(&r->done);
+	while (!kthread_should_stop()) {
+		set_current_state(TASK_INTERRUPTIBLE);
+		if (!kthread_should_stop())
+			schedule();
+		__set_current_state(TASK_RUNNING);
+	}
+	return 0;
+}
+
+/*
+ * Put @target (its last reference) in a kthread, destroy @heap while the put
+ * is held in its window, and return the releases of @c counted when
+ * destroy returned.
+ */
+static int gc_race_destroy(struct kunit *test, struct pymm_heap *heap,
+			   void *target, struct pymm_heap *busy,
+			   struct gc_counts *c)
+{
+	struct gc_race r = { .target = target, .heap = heap, .busy = busy };
+	bool paused, done;
+	int at_return;
+
+	init_completion(&r.paused);
+	init_completion(&r.go);
+	init_completion(&r.done);
+	WRITE_ONCE(gc_race_now, &r);
+	pymm_test_set_hooks(&gc_race_hooks);
+	r.task = kthread_run(gc_race_putter, &r, "gc_race_put");
+	if (IS_ERR(r.task)) {
+		pymm_test_set_hooks(NULL);
+		WRITE_ONCE(gc_race_now, NULL);
+		KUNIT_FAIL(test, "kthread_run: %ld", PTR_ERR(r.task));
+		return -1;
+	}
+	paused = wait_for_completion_timeout(&r.paused,
+					     msecs_to_jiffies(5000));
+	pymm_heap_destroy(heap);
+	at_return = atomic_read(&c->released);
+	complete(&r.go);
+	done = wait_for_completion_timeout(&r.done, msecs_to_jiffies(5000));
+	kthread_stop(r.task);
+	pymm_test_set_hooks(NULL);
+	WRITE_ONCE(gc_race_now, NULL);
+	KUNIT_EXPECT_TRUE(test, paused);
+	KUNIT_EXPECT_TRUE(test, done);
+	KUNIT_EXPECT_TRUE_MSG(test, r.destroy_waited,
+			      "pymm_heap_destroy() waited for the put");
+	return at_return;
+}
+
+static void gc_last_put_racing_destroy_runs_callbacks_before_it_returns(struct kunit *test)
+{
+	struct gc_counts *c = gc_counts_new(test, 0);
+	struct pymm_heap *h;
+	struct gc_node *x;
+	char name[32];
+	int at_return;
+
+	h = gc_heap_new(test, name, sizeof(name));
+	pymm_set_threshold(h, 0, 0, 0);
+	x = gc_new(test, h, &gc_fin_type, c, 0);
+	at_return = gc_race_destroy(test, h, x, NULL, c);
+	KUNIT_EXPECT_EQ_MSG(test, at_return, 1,
+			    "releases run when pymm_heap_destroy() returned");
+	KUNIT_EXPECT_EQ_MSG(test, atomic_read(&c->released) - at_return, 0,
+			    "releases run after pymm_heap_destroy() returned");
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->finalized), 1);
+}
+
+/*
+ * X's death is deferred (the putter holds another heap's lock) and
+ * destroyed in a drain after orphaned was set; X's clear() drops the last
+ * reference to Y.  Y died before destroy returned: it gets its callbacks
+ * too (the old code freed it as an orphan, without clear() or release()).
+ */
+static void gc_deaths_during_destroys_final_drain_get_callbacks(struct kunit *test)
+{
+	struct gc_counts *c = gc_counts_new(test, 2);
+	struct pymm_heap *h, *busy;
+	char name[32], bname[32];
+	struct gc_node *x, *y;
+	int at_return;
+
+	h = gc_heap_new(test, name, sizeof(name));
+	pymm_set_threshold(h, 0, 0, 0);
+	busy = gc_heap_new(test, bname, sizeof(bname));
+	x = gc_new(test, h, &gc_node_type, c, 0);
+	y = gc_new(test, h, &gc_fin_type, c, 1);
+	gc_set_ref(h, x, 0, y);
+	pymm_put(y);			/* x holds the last reference */
+	at_return = gc_race_destroy(test, h, x, busy, c);
+	pymm_heap_destroy(busy);
+	KUNIT_EXPECT_EQ_MSG(test, at_return, 2,
+			    "releases run when pymm_heap_destroy() returned");
+	KUNIT_EXPECT_EQ_MSG(test, atomic_read(&c->released) - at_return, 0,
+			    "releases run after pymm_heap_destroy() returned");
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->rel_by_id[0]), 1);
+	KUNIT_EXPECT_EQ_MSG(test, atomic_read(&c->rel_by_id[1]), 1,
+			    "releases of Y, killed by X's clear()");
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->fin_by_id[1]), 1);
+}
+
 static struct kunit_case gc_collect_cases[] = {
 	KUNIT_CASE(gc_self_cycle_is_collected),
 	KUNIT_CASE(gc_two_object_cycle_is_collected),
@@ -1010,6 +1266,7 @@ static struct kunit_case gc_collect_cases[] = {
 	KUNIT_CASE(gc_refcount_overflow_saturates_and_leaks_safely),
 	KUNIT_CASE(gc_get_on_dead_object_saturates_refcount),
 	KUNIT_CASE(gc_collect_from_callback_or_under_lock_is_edeadlk),
+	KUNIT_CASE(gc_freeze_from_callback_or_under_lock_is_edeadlk),
 	KUNIT_CASE(gc_collect_rejects_bad_generation),
 	KUNIT_CASE(gc_heap_create_rejects_bad_and_taken_names),
 	KUNIT_CASE(gc_obj_new_is_zeroed_and_holds_one_reference),
@@ -1020,6 +1277,9 @@ static struct kunit_case gc_collect_cases[] = {
 	KUNIT_CASE(gc_cross_heap_references_are_external),
 	KUNIT_CASE(gc_heap_destroy_collects_garbage),
 	KUNIT_CASE(gc_heap_destroy_keeps_referenced_objects_as_orphans),
+	KUNIT_CASE(gc_obj_new_refuses_a_size_that_wraps),
+	KUNIT_CASE(gc_last_put_racing_destroy_runs_callbacks_before_it_returns),
+	KUNIT_CASE(gc_deaths_during_destroys_final_drain_get_callbacks),
 	{}
 };
 

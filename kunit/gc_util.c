@@ -99,6 +99,14 @@ static void gc_node_finalize(void *obj)
 		for (i = 0; i <= GC_NODE_REFS; i++)
 			pymm_put(dropped[i]);
 	}
+	if (n->freeze_heap && c) {
+		/* Not allowed from a callback: WARN_ONCE and -EDEADLK. */
+		pr_info("gc: %s: pymm_freeze() in finalize()\n",
+			GC_EXPECT_WARN_BEGIN);
+		c->freeze_ret = pymm_freeze(n->freeze_heap);
+		c->unfreeze_ret = pymm_unfreeze(n->freeze_heap);
+		pr_info("gc: %s\n", GC_EXPECT_WARN_END);
+	}
 	slot = n->resurrect_to;
 	if (slot) {
 		n->resurrect_to = NULL;

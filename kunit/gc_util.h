@@ -57,6 +57,11 @@ struct gc_counts {
 	unsigned int refcount_after_get;
 	/* node->collect_heap: what pymm_collect() returned in release() */
 	long collect_ret;
+	/* node->freeze_heap: what pymm_freeze() and pymm_unfreeze() returned
+	 * in finalize()
+	 */
+	int freeze_ret;
+	int unfreeze_ret;
 };
 
 struct gc_node {
@@ -78,6 +83,8 @@ struct gc_node {
 	bool clear_in_finalize;
 	/* release() calls pymm_collect() on this heap */
 	struct pymm_heap *collect_heap;
+	/* finalize() calls pymm_freeze() and pymm_unfreeze() on this heap */
+	struct pymm_heap *freeze_heap;
 	/* free for the test */
 	unsigned long data;
 };

@@ -31,14 +31,18 @@
  * heap lock, which the collector holds while it decides.  An object whose
  * refcount already reached zero is left to its destroyer.
  *
- * Automatic collection follows CPython: gen0 when tracked allocations minus
- * deallocations exceed its threshold (700), gen1 once 10 gen0 collections
- * have happened since its last, gen2 once 10 gen1 collections have, and
- * only while the objects moved into gen2 since the last full collection
- * exceed a quarter of those that survived it.  (CPython's own test is
- * count > threshold for every generation, one collection later for gen1
- * and gen2.)  It runs in the heap's worker, never where an object is
- * allocated.
+ * Automatic collection follows CPython: gen0 when it holds more than its
+ * threshold (700) objects, gen1 once 10 gen0 collections have happened
+ * since its last, gen2 once 10 gen1 collections have, and only while the
+ * objects moved into gen2 since the last full collection exceed a quarter
+ * of those that survived it.  (CPython's own test is count > threshold for
+ * every generation, one collection later for gen1 and gen2.)  CPython
+ * counts gen0 as allocations minus deallocations; pymm counts the objects
+ * in gen0, which is the same number when only gen0 objects die, but
+ * cannot be cancelled by deaths of the previous collection's garbage while
+ * a client allocates on another CPU or between preemptions: garbage never
+ * sits in gen0 above the threshold without a collection queued.  It runs
+ * in the heap's worker, never where an object is allocated.
  */
 #include <linux/export.h>
 #include <linux/sched.h>
@@ -300,8 +304,9 @@ static void pymm_delete_garbage(struct pymm_heap *heap,
 
 /*
  * CPython's gc_collect_main() counts as the collection of @g starts: the
- * next generation's count goes up, the collected ones start again from
- * zero, and allocations made during the collection count toward the next.
+ * next generation's count goes up and the collected ones start again from
+ * zero.  (Gen0's progress is its length: objects allocated during the
+ * collection are in gen0 after it.)
  */
 static void pymm_count(struct pymm_heap *heap, int g)
 {
@@ -311,7 +316,6 @@ static void pymm_count(struct pymm_heap *heap, int g)
 		WRITE_ONCE(heap->gens[g + 1].count, heap->gens[g + 1].count + 1);
 	for (i = 1; i <= g; i++)
 		WRITE_ONCE(heap->gens[i].count, 0);
-	atomic_set(&heap->count0, 0);
 }
 
 /* Statistics, and the long-lived counts, once @g has been collected. */
@@ -415,6 +419,17 @@ long pymm_collect(struct pymm_heap *heap, int generation)
 }
 EXPORT_SYMBOL_GPL(pymm_collect);
 
+/* Objects in gen0 now. */
+static unsigned long pymm_gen0_nobjs(struct pymm_heap *heap)
+{
+	unsigned long flags, n;
+
+	spin_lock_irqsave(&heap->gen_lock, flags);
+	n = heap->gens[0].nobjs;
+	spin_unlock_irqrestore(&heap->gen_lock, flags);
+	return n;
+}
+
 /* Which generation CPython's collect_generations() would collect, or -1. */
 static int pymm_auto_generation(struct pymm_heap *heap)
 {
@@ -422,9 +437,9 @@ static int pymm_auto_generation(struct pymm_heap *heap)
 
 	for (i = PYMM_NR_GENS - 1; i >= 0; i--) {
 		struct pymm_gen *gen = &heap->gens[i];
-		unsigned int count = i ? gen->count : atomic_read(&heap->count0);
+		unsigned long count = i ? gen->count : pymm_gen0_nobjs(heap);
 
-		/* gen0 after more than 700 allocations, gen1 and gen2 after
+		/* gen0 holding more than 700 objects, gen1 and gen2 after
 		 * 10 collections of the generation below.
 		 */
 		if (!gen->threshold ||
@@ -456,13 +471,41 @@ void pymm_collect_auto(struct pymm_heap *heap)
 	mutex_unlock(&heap->collect_lock);
 }
 
-/* Move every object of generations @from..@to into generation @into. */
-static void pymm_regen(struct pymm_heap *heap, int from, int to, int into)
+/**
+ * pymm_collect_kick - queue an automatic collection if gen0 is over its
+ *	threshold
+ * @heap: the heap
+ *
+ * For when the threshold or the enabled switch changes: pymm_obj_new()
+ * checks each allocation itself.
+ *
+ * Context: any context.
+ */
+void pymm_collect_kick(struct pymm_heap *heap)
+{
+	unsigned int t0 = READ_ONCE(heap->gens[0].threshold);
+
+	if (t0 && READ_ONCE(heap->enabled) && pymm_gen0_nobjs(heap) > t0)
+		queue_work(pymm_wq, &heap->work);
+}
+
+/*
+ * Move every object of generations @from..@to into generation @into.
+ * Refused where collect_lock or the heap lock could already be this task's:
+ * under pymm_lock(), or in a callback (the destroy loop, a collection).
+ */
+static int pymm_regen(struct pymm_heap *heap, int from, int to, int into,
+		      const char *fn)
 {
 	LIST_HEAD(set);
 	unsigned long flags;
 	int i;
 
+	if (WARN_ONCE(current == READ_ONCE(heap->lock_owner) ||
+		      current == READ_ONCE(heap->drainer),
+		      "pymm: %s(%s) from under its own lock or callback\n",
+		      fn, heap->name))
+		return -EDEADLK;
 	mutex_lock(&heap->collect_lock);
 	pymm_gc_lock(heap);
 	spin_lock_irqsave(&heap->gen_lock, flags);
@@ -475,6 +518,7 @@ static void pymm_regen(struct pymm_heap *heap, int from, int to, int into)
 	pymm_settle(heap, &set, into);
 	pymm_gc_unlock(heap);
 	mutex_unlock(&heap->collect_lock);
+	return 0;
 }
 
 /**
@@ -483,11 +527,14 @@ static void pymm_regen(struct pymm_heap *heap, int from, int to, int into)
  *
  * Frozen objects are never collected, until pymm_unfreeze().
  *
- * Context: process context.
+ * Context: process context; not from a callback of @heap, not with the heap
+ * lock held.
+ * Return: 0, or -EDEADLK if called with the heap's lock held or from inside
+ * its destroy loop or a collection (a callback).
  */
-void pymm_freeze(struct pymm_heap *heap)
+int pymm_freeze(struct pymm_heap *heap)
 {
-	pymm_regen(heap, 0, PYMM_NR_GENS - 1, PYMM_GEN_PERM);
+	return pymm_regen(heap, 0, PYMM_NR_GENS - 1, PYMM_GEN_PERM, __func__);
 }
 EXPORT_SYMBOL_GPL(pymm_freeze);
 
@@ -495,10 +542,14 @@ EXPORT_SYMBOL_GPL(pymm_freeze);
  * pymm_unfreeze - move the permanent generation back into the oldest one
  * @heap: the heap
  *
- * Context: process context.
+ * Context: process context; not from a callback of @heap, not with the heap
+ * lock held.
+ * Return: 0, or -EDEADLK if called with the heap's lock held or from inside
+ * its destroy loop or a collection (a callback).
  */
-void pymm_unfreeze(struct pymm_heap *heap)
+int pymm_unfreeze(struct pymm_heap *heap)
 {
-	pymm_regen(heap, PYMM_GEN_PERM, PYMM_GEN_PERM, PYMM_NR_GENS - 1);
+	return pymm_regen(heap, PYMM_GEN_PERM, PYMM_GEN_PERM, PYMM_NR_GENS - 1,
+			  __func__);
 }
 EXPORT_SYMBOL_GPL(pymm_unfreeze);

@@ -21,6 +21,7 @@
  *   enabled    automatic collection on (1) or off (0)
  *   freeze     write 1 to freeze, 0 to unfreeze
  */
+#include <linux/ctype.h>
 #include <linux/debugfs.h>
 #include <linux/export.h>
 #include <linux/fs.h>
@@ -28,6 +29,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
+#include <linux/wait_bit.h>
 
 #include "pymm_internal.h"
 #include "object.h"
@@ -150,9 +152,14 @@ EXPORT_SYMBOL_GPL(pymm_heap_create);
  * Stops automatic collection, unfreezes and collects everything, and
  * reports the objects still referenced: those are never freed behind their
  * owners' backs.  They become orphans: dropping their last reference later
- * frees their memory, but calls none of their callbacks.  When this
- * returns, no callback of the heap's objects runs any more and none is
- * queued, so the module that defined their types may be unloaded.
+ * frees their memory, but calls none of their callbacks.  Every object
+ * that dies before the heap is marked orphaned, or by the put of one of
+ * its callbacks during the final drain, gets its callbacks before this
+ * returns; a last put on another CPU that races the call is either waited
+ * for (callbacks run here) or frees an orphan.  When this returns, no
+ * callback of the heap's objects runs any more and none is queued, so the
+ * module that defined their types may be unloaded, and no task still uses
+ * the heap.
  *
  * The caller must not use the heap, nor its objects other than those it
  * knowingly keeps, during or after the call.
@@ -161,7 +168,6 @@ EXPORT_SYMBOL_GPL(pymm_heap_create);
  */
 void pymm_heap_destroy(struct pymm_heap *heap)
 {
-	unsigned long flags;
 	long left;
 
 	if (IS_ERR_OR_NULL(heap))
@@ -172,12 +178,23 @@ void pymm_heap_destroy(struct pymm_heap *heap)
 	pymm_unfreeze(heap);
 	pymm_collect(heap, PYMM_NR_GENS - 1);
 
-	spin_lock_irqsave(&heap->gen_lock, flags);
+	/*
+	 * The cut: a last put that finds orphaned false is waited for, and
+	 * what it pushed is drained here with callbacks; any later one frees
+	 * an orphan (see pymm_obj_dead() for the barriers).  Deaths that the
+	 * drain's own callbacks cause are pushed and drained too, and so is
+	 * what the worker was draining: loop until nothing is left.
+	 */
 	WRITE_ONCE(heap->orphaned, true);
-	spin_unlock_irqrestore(&heap->gen_lock, flags);
-	/* Deaths that raced with the collection still get their callbacks. */
-	pymm_heap_drain(heap, true);
-	cancel_work_sync(&heap->work);
+	/* Pairs with pymm_obj_dead()'s: orphaned, then dying. */
+	smp_mb();
+	if (atomic_read(&heap->dying))
+		pymm_test_destroy_waits(heap);
+	wait_var_event(&heap->dying, !atomic_read(&heap->dying));
+	do {
+		pymm_heap_drain(heap, true);
+		cancel_work_sync(&heap->work);
+	} while (!llist_empty(&heap->dead_list));
 
 	left = atomic_long_read(&heap->nobjs) - 1;
 	if (left)
@@ -218,11 +235,13 @@ EXPORT_SYMBOL_GPL(pymm_unlock);
 /**
  * pymm_set_threshold - set the automatic collection thresholds
  * @heap: the heap
- * @t0: gen0 is collected when tracked allocations minus deallocations
- *	exceed it; 0 turns automatic collection off altogether
+ * @t0: gen0 is collected when it holds more objects than this; 0 turns
+ *	automatic collection off altogether
  * @t1: gen1 is collected after this many gen0 collections; 0 never
  * @t2: gen2 is collected after this many gen1 collections (and only when
  *	a quarter of the long-lived objects are new); 0 never
+ *
+ * If gen0 already holds more than @t0 objects, a collection is queued now.
  *
  * Context: any context.
  */
@@ -232,6 +251,7 @@ void pymm_set_threshold(struct pymm_heap *heap, unsigned int t0,
 	WRITE_ONCE(heap->gens[0].threshold, t0);
 	WRITE_ONCE(heap->gens[1].threshold, t1);
 	WRITE_ONCE(heap->gens[2].threshold, t2);
+	pymm_collect_kick(heap);
 }
 EXPORT_SYMBOL_GPL(pymm_set_threshold);
 
@@ -250,10 +270,9 @@ static int gc_show(struct seq_file *m, void *v)
 	seq_puts(m, "gen objects threshold count collections collected uncollectable last_pause_ns total_pause_ns\n");
 	for (i = 0; i < PYMM_NR_GENS; i++) {
 		struct pymm_gen *gen = &heap->gens[i];
-		unsigned int count = i ? READ_ONCE(gen->count) :
-					 atomic_read(&heap->count0);
+		unsigned long count = i ? READ_ONCE(gen->count) : nobjs[0];
 
-		seq_printf(m, "%d %lu %u %u %lu %lu %lu %llu %llu\n", i,
+		seq_printf(m, "%d %lu %u %lu %lu %lu %lu %llu %llu\n", i,
 			   nobjs[i], READ_ONCE(gen->threshold), count,
 			   READ_ONCE(gen->collections),
 			   READ_ONCE(gen->collected),
@@ -317,21 +336,46 @@ static ssize_t threshold_read(struct file *file, char __user *ubuf,
 	return simple_read_from_buffer(ubuf, count, ppos, buf, len);
 }
 
+/*
+ * Exactly PYMM_NR_GENS decimal numbers separated by white space, each of
+ * which must fit an unsigned int: sscanf()'s %u would silently keep the low
+ * 32 bits of 4294967296 (0, which turns automatic collection off).
+ * Returns 0, -EINVAL for anything else, -ERANGE for a number too big.
+ */
+static int pymm_parse_thresholds(char *buf, unsigned int *t)
+{
+	char *p = buf, *tok;
+	int i, err;
+
+	for (i = 0; i < PYMM_NR_GENS; i++) {
+		tok = skip_spaces(p);
+		for (p = tok; *p && !isspace(*p); p++)
+			;
+		if (*p)
+			*p++ = '\0';
+		if (!*tok || !isdigit(*tok))
+			return -EINVAL;
+		err = kstrtouint(tok, 10, &t[i]);
+		if (err)
+			return err;
+	}
+	return *skip_spaces(p) ? -EINVAL : 0;
+}
+
 static ssize_t threshold_write(struct file *file, const char __user *ubuf,
 			       size_t count, loff_t *ppos)
 {
 	struct pymm_heap *heap = file->private_data;
-	unsigned int t0, t1, t2;
+	unsigned int t[PYMM_NR_GENS];
 	char buf[64];
-	char end;
 	int err;
 
 	err = pymm_user_string(buf, sizeof(buf), ubuf, count);
+	if (!err)
+		err = pymm_parse_thresholds(buf, t);
 	if (err)
 		return err;
-	if (sscanf(buf, "%u %u %u %c", &t0, &t1, &t2, &end) != 3)
-		return -EINVAL;
-	pymm_set_threshold(heap, t0, t1, t2);
+	pymm_set_threshold(heap, t[0], t[1], t[2]);
 	return count;
 }
 
@@ -366,6 +410,7 @@ static ssize_t enabled_write(struct file *file, const char __user *ubuf,
 	if (err)
 		return err;
 	WRITE_ONCE(heap->enabled, on);
+	pymm_collect_kick(heap);
 	return count;
 }
 
@@ -387,11 +432,8 @@ static ssize_t freeze_write(struct file *file, const char __user *ubuf,
 	err = kstrtobool_from_user(ubuf, count, &on);
 	if (err)
 		return err;
-	if (on)
-		pymm_freeze(heap);
-	else
-		pymm_unfreeze(heap);
-	return count;
+	err = on ? pymm_freeze(heap) : pymm_unfreeze(heap);
+	return err ? err : count;
 }
 
 static const struct file_operations freeze_fops = {

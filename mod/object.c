@@ -19,13 +19,17 @@
  * Orphans: objects still referenced when their heap was destroyed.  Their
  * type may belong to a module that is gone, so no callback runs for them any
  * more: when their last reference goes, their memory is freed and the
- * references they held are never dropped.
+ * references they held are never dropped.  A last put that races
+ * pymm_heap_destroy() either is waited for by destroy, which then runs the
+ * object's callbacks, or frees an orphan (see pymm_obj_dead()).
  */
 #include <linux/export.h>
+#include <linux/overflow.h>
 #include <linux/preempt.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
+#include <linux/wait_bit.h>
 
 #include "object.h"
 
@@ -37,24 +41,33 @@
  * @gfp: allocation flags, as for kmalloc()
  *
  * The object is zeroed, holds one reference, and is tracked in generation
- * 0.  Crossing gen0's threshold queues an automatic collection to the
- * heap's worker; none runs here.
+ * 0.  If gen0 then holds more objects than its threshold, an automatic
+ * collection is queued to the heap's worker; none runs here.
  *
  * Context: any context if @gfp does not allow sleeping.
- * Return: the object, or NULL.
+ * Return: the object, or NULL if memory could not be had, or, with a
+ * warning, for a bad heap or type or a @type->size that with the header
+ * exceeds %KMALLOC_MAX_SIZE.
  */
 void *pymm_obj_new(struct pymm_heap *heap, const struct pymm_type *type,
 		   gfp_t gfp)
 {
 	struct pymm_obj *o;
-	unsigned long flags;
+	unsigned long flags, n0;
 	unsigned int t0;
+	size_t size;
 
 	if (WARN_ONCE(!heap || IS_ERR(heap) || !type || !type->traverse ||
 		      !type->clear || READ_ONCE(heap->orphaned),
 		      "pymm: %s: bad heap or type\n", __func__))
 		return NULL;
-	o = pymm_zalloc(sizeof(*o) + type->size, gfp);
+	/* size_add() saturates: a size that wraps is refused, not served. */
+	size = size_add(sizeof(*o), type->size);
+	if (WARN_ONCE(size > KMALLOC_MAX_SIZE,
+		      "pymm: %s: type %s: %zu bytes is more than kmalloc() serves\n",
+		      __func__, type->name, type->size))
+		return NULL;
+	o = pymm_zalloc(size, gfp);
 	if (!o)
 		return NULL;
 	INIT_LIST_HEAD(&o->gc_link);
@@ -66,12 +79,12 @@ void *pymm_obj_new(struct pymm_heap *heap, const struct pymm_type *type,
 	spin_lock_irqsave(&heap->gen_lock, flags);
 	o->gen = 0;
 	list_add_tail(&o->gc_link, &heap->gens[0].objects);
-	heap->gens[0].nobjs++;
+	n0 = ++heap->gens[0].nobjs;
 	spin_unlock_irqrestore(&heap->gen_lock, flags);
 
+	/* Every allocation that leaves gen0 over the threshold queues. */
 	t0 = READ_ONCE(heap->gens[0].threshold);
-	if (atomic_inc_return(&heap->count0) > t0 && t0 &&
-	    READ_ONCE(heap->enabled))
+	if (n0 > t0 && t0 && READ_ONCE(heap->enabled))
 		queue_work(pymm_wq, &heap->work);
 	return pymm_body(o);
 }
@@ -151,22 +164,94 @@ static void pymm_orphan_free(struct pymm_obj *o)
 	pymm_heap_put(heap);
 }
 
+#if IS_ENABLED(CONFIG_KUNIT)
+static const struct pymm_test_hooks *pymm_test_hooks;
+
+/**
+ * pymm_test_set_hooks - hold pymm in a race window, for KUnit only
+ * @hooks: the hooks, or NULL to remove them; must stay valid until removed
+ *
+ * @hooks->dead is called by every last pymm_put() once it has found the
+ * heap not orphaned and before it pushes the object on the dead list;
+ * @hooks->destroy_wait by pymm_heap_destroy() when it is about to wait for
+ * such puts.  They let pymm's tests hold a last put in the window where it
+ * races pymm_heap_destroy(), and let it go when destroy waits for it.
+ * They run in the calling context, and may sleep only where it may.
+ * Exported only to modules importing EXPORTED_FOR_KUNIT_TESTING.
+ */
+void pymm_test_set_hooks(const struct pymm_test_hooks *hooks)
+{
+	WRITE_ONCE(pymm_test_hooks, hooks);
+}
+EXPORT_SYMBOL_NS_GPL(pymm_test_set_hooks, EXPORTED_FOR_KUNIT_TESTING);
+
+static void pymm_test_dead_window(struct pymm_obj *o)
+{
+	const struct pymm_test_hooks *h = READ_ONCE(pymm_test_hooks);
+
+	if (h && h->dead)
+		h->dead(pymm_body(o));
+}
+
+void pymm_test_destroy_waits(struct pymm_heap *heap)
+{
+	const struct pymm_test_hooks *h = READ_ONCE(pymm_test_hooks);
+
+	if (h && h->destroy_wait)
+		h->destroy_wait(heap);
+}
+#else
+static inline void pymm_test_dead_window(struct pymm_obj *o)
+{
+}
+#endif
+
+/*
+ * The end of a pymm_obj_dead() that counted itself in @heap->dying.  The
+ * decrement is fully ordered, so pymm_heap_destroy() sees the push or the
+ * queued work before it sees zero; after it, the heap may be freed at any
+ * time: wake_up_var() only hashes the address.
+ */
+static void pymm_dead_done(struct pymm_heap *heap)
+{
+	if (atomic_dec_and_test(&heap->dying))
+		wake_up_var(&heap->dying);
+}
+
+/*
+ * The refcount of @o reached zero.  Racing pymm_heap_destroy(): this counts
+ * itself in dying before it reads orphaned, and destroy sets orphaned before
+ * it waits for dying to be zero, with a full barrier on both sides.  So
+ * either destroy waits until @o is pushed (and queued or drained), and
+ * destroys it with callbacks in its final drain, or this finds orphaned set
+ * and frees an orphan, touching the heap only while @o, not yet freed,
+ * keeps it alive.  Deaths caused by the drain loop itself (a callback's
+ * put, current == drainer) are pushed even once orphaned is set: destroy
+ * drains until none is left, so they get their callbacks too.
+ */
 static void pymm_obj_dead(struct pymm_obj *o)
 {
 	struct pymm_heap *heap = o->heap;
 
-	if (unlikely(READ_ONCE(heap->orphaned))) {
+	atomic_inc(&heap->dying);
+	/* Pairs with the smp_mb() in pymm_heap_destroy(): dying, then orphaned. */
+	smp_mb__after_atomic();
+	if (unlikely(READ_ONCE(heap->orphaned)) &&
+	    current != READ_ONCE(heap->drainer)) {
+		pymm_dead_done(heap);
 		pymm_orphan_free(o);
 		return;
 	}
+	pymm_test_dead_window(o);
 	llist_add(&o->dead, &heap->dead_list);
 	/* Inside the destroy loop: it will get to this one. */
-	if (current == READ_ONCE(heap->drainer))
-		return;
-	if (pymm_may_destroy_here())
-		pymm_heap_drain(heap, false);
-	else
-		queue_work(pymm_wq, &heap->work);
+	if (current != READ_ONCE(heap->drainer)) {
+		if (pymm_may_destroy_here())
+			pymm_heap_drain(heap, false);
+		else
+			queue_work(pymm_wq, &heap->work);
+	}
+	pymm_dead_done(heap);
 }
 
 /**
@@ -239,7 +324,6 @@ void pymm_obj_destroy(struct pymm_obj *o)
 
 	if (type->release)
 		type->release(obj);
-	atomic_dec_if_positive(&heap->count0);
 	atomic_long_dec(&heap->nobjs);
 	pymm_free(o);
 }

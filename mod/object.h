@@ -32,6 +32,13 @@
  * pushes it.  So destruction never recurses, callbacks always run in process
  * context, and no task ever takes one heap's locks inside another's: heaps
  * may reference each other's objects.
+ *
+ * Destroy: pymm_heap_destroy() sets orphaned, then waits for heap->dying,
+ * the last puts under way that found orphaned false, then drains until
+ * the dead list stays empty.  Every death before that point gets its
+ * callbacks; every later one (but those of its own drain loop) frees an
+ * orphan.  No CPU touches the heap once destroy has dropped its reference,
+ * except through an orphan that keeps it alive.
  */
 #ifndef _PYMM_OBJECT_H
 #define _PYMM_OBJECT_H
@@ -86,9 +93,9 @@ struct pymm_obj {
  * @objects:	objects on it
  * @nobjs:	length of @objects
  * @threshold:	when it is collected automatically; 0 never
- * @count:	progress toward @threshold: for gen0, tracked allocations
- *		minus deallocations (kept in heap->count0); for gen1 and gen2,
- *		collections of the generation below since this one's last
+ * @count:	progress toward @threshold, for gen1 and gen2: collections of
+ *		the generation below since this one's last (gen0's progress
+ *		is @nobjs itself)
  * @collections: collections of this generation
  * @collected:	objects freed by them
  * @uncollectable: unreachable objects that survived being cleared
@@ -129,15 +136,17 @@ struct pymm_gen {
  * @gen_lock:	see the lock order above
  * @gens:	generations 0..2 and the permanent one
  * @ncollecting: objects on a collection's private lists
- * @count0:	gen0's count: tracked allocations minus deallocations
  * @long_lived_total: objects in gen2 after the last full collection
  * @long_lived_pending: objects moved into gen2 since then
  * @enabled:	automatic collection on
  * @dead_list:	objects whose refcount hit zero, waiting for the loop
  * @work:	drains @dead_list and runs automatic collections
  * @nobjs:	live objects; the heap struct lives while orphans remain
- * @orphaned:	pymm_heap_destroy() left objects behind; no callback runs
- *		any more
+ * @dying:	pymm_obj_dead() calls under way that found @orphaned false;
+ *		pymm_heap_destroy() waits for them to finish
+ * @orphaned:	pymm_heap_destroy() has begun its final drain: from then on
+ *		only its drain loop pushes dead objects, every other death is
+ *		an orphan's, freed without callbacks
  * @debugfs:	heaps/<name>/
  * @node:	entry in the list of all heaps
  */
@@ -152,13 +161,13 @@ struct pymm_heap {
 	spinlock_t gen_lock;		/* see @gen_lock above */
 	struct pymm_gen gens[PYMM_NR_GENS + 1];
 	unsigned long ncollecting;
-	atomic_t count0;
 	unsigned long long_lived_total;
 	unsigned long long_lived_pending;
 	bool enabled;
 	struct llist_head dead_list;
 	struct work_struct work;
 	atomic_long_t nobjs;
+	atomic_t dying;
 	bool orphaned;
 	struct dentry *debugfs;
 	struct list_head node;
@@ -213,6 +222,13 @@ static inline void pymm_drain_end(struct pymm_heap *heap)
 }
 
 /* object.c */
+#if IS_ENABLED(CONFIG_KUNIT)
+void pymm_test_destroy_waits(struct pymm_heap *heap);
+#else
+static inline void pymm_test_destroy_waits(struct pymm_heap *heap)
+{
+}
+#endif
 void pymm_obj_destroy(struct pymm_obj *o);
 void pymm_heap_drain(struct pymm_heap *heap, bool wait);
 void pymm_untrack(struct pymm_obj *o);
@@ -220,6 +236,7 @@ void pymm_untrack(struct pymm_obj *o);
 /* gc.c */
 long pymm_collect_locked(struct pymm_heap *heap, int generation);
 void pymm_collect_auto(struct pymm_heap *heap);
+void pymm_collect_kick(struct pymm_heap *heap);
 
 /* heap.c */
 void pymm_heap_put(struct pymm_heap *heap);
