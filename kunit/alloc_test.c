@@ -343,7 +343,7 @@ static void zone_modifiers_are_refused(struct kunit *test)
 	for (i = 0; i < ARRAY_SIZE(zones); i++) {
 		gfp_t gfp = GFP_KERNEL | zones[i];
 
-		pt_expect_warn_begin();
+		pt_expect_warn_begin("gfp=4");
 		p[0] = pymm_malloc(32, gfp);
 		p[1] = pymm_malloc(2000, gfp);
 		p[2] = pymm_zalloc(32, gfp);

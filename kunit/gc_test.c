@@ -555,7 +555,8 @@ static void gc_refcount_overflow_saturates_and_leaks_safely(struct kunit *test)
 	x = gc_new(test, ctx->heap, &gc_node_type, c, 0);
 	gc_set_ref(ctx->heap, x, 0, x);		/* a cycle, for the collector */
 	pymm_test_set_refcount(x, INT_MAX);
-	kunit_info(test, "%s\n", GC_EXPECT_WARN_BEGIN);
+	kunit_info(test, "%s refcount_saturated=1 refcount_underflow=1\n",
+		   GC_EXPECT_WARN_BEGIN);
 	pymm_get(x);
 	KUNIT_EXPECT_EQ(test, pymm_refcount(x), (unsigned int)REFCOUNT_SATURATED);
 	pymm_put(x);
@@ -607,7 +608,7 @@ static void gc_collect_from_callback_or_under_lock_is_edeadlk(struct kunit *test
 	KUNIT_EXPECT_EQ(test, atomic_read(&c->released), 1);
 	KUNIT_EXPECT_EQ(test, c->collect_ret, -EDEADLK);
 
-	kunit_info(test, "%s: pymm_collect() under pymm_lock()\n",
+	kunit_info(test, "%s collect_deadlock=1 pymm_collect() under pymm_lock()\n",
 		   GC_EXPECT_WARN_BEGIN);
 	pymm_lock(ctx->heap);
 	ret = pymm_collect(ctx->heap, 0);
@@ -717,7 +718,7 @@ static void gc_obj_new_rejects_incomplete_type(struct kunit *test)
 	struct gc_ctx *ctx = test->priv;
 	void *p;
 
-	kunit_info(test, "%s: pymm_obj_new() with a bad type\n",
+	kunit_info(test, "%s bad_type=1 pymm_obj_new() with a bad type\n",
 		   GC_EXPECT_WARN_BEGIN);
 	p = pymm_obj_new(ctx->heap, &no_clear, GFP_KERNEL);
 	kunit_info(test, "%s\n", GC_EXPECT_WARN_END);

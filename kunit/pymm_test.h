@@ -28,10 +28,18 @@
 #define PT_DEBUG_PARAM		"/sys/module/pymm/parameters/debug"
 
 /*
- * The harness fails a run on any kernel WARNING that is not between these
- * two log lines: put them around every call that is expected to WARN.
+ * The harness fails a run on any kernel WARNING or KASAN report that is not
+ * between these two log lines: put them around every call that is expected
+ * to report, as narrowly as possible.  The begin line names what is
+ * expected, as space-separated KIND=N (exactly N) or KIND<=N (at most N):
+ * KIND is a key of WARN_KINDS in scripts/check-report.py (invalid, middle,
+ * double_free, corruption, gfp, ...; N counts the calls that report, the
+ * harness knows which kinds are WARN_ONCE) or kasan:TYPE for a KASAN
+ * report "BUG: KASAN: TYPE in ...".  Any other report inside, or another
+ * count, fails the run.  E.g. pt_expect_warn_begin("invalid=%u", n).
  */
-#define pt_expect_warn_begin()	pr_info("pymm-expect-warn begin\n")
+#define pt_expect_warn_begin(fmt, ...) \
+	pr_info("pymm-expect-warn begin " fmt "\n", ##__VA_ARGS__)
 #define pt_expect_warn_end()	pr_info("pymm-expect-warn end\n")
 
 /* kasan_test.c runs where generic KASAN has its KUnit helpers built in. */
