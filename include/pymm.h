@@ -104,6 +104,7 @@ void pymm_unfreeze(struct pymm_heap *heap);
 #if IS_ENABLED(CONFIG_KUNIT)
 /* For pymm's own KUnit suites only (namespace EXPORTED_FOR_KUNIT_TESTING). */
 void pymm_test_set_refcount(void *obj, unsigned int n);
+unsigned int pymm_test_heap_work(struct pymm_heap *heap, bool flush);
 #endif
 
 #endif /* _PYMM_H */

@@ -77,7 +77,7 @@ static int kt_init(struct kunit *test)
 	if (!KT_RUNNABLE)
 		kunit_skip(test, "needs KASAN_GENERIC and KASAN_KUNIT_TEST (x86_64 tier)");
 	if (!kasan_reports)
-		kunit_skip(test, "runs in passes C and D (kasan_reports=1): a KASAN report turns lockdep off");
+		kunit_skip(test, "needs kasan_reports=1 (passes C, D): reports stop lockdep");
 	WRITE_ONCE(kt_status.report_found, false);
 	return pt_pin_cpu(test);
 }

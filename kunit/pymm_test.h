@@ -322,4 +322,26 @@ void pt_require_fault_injection(struct kunit *test);
 /* drop_caches=2: run the shrinkers. */
 void pt_drop_slab(struct kunit *test);
 
+/*
+ * What must be back once a case has freed all it allocated, read after the
+ * shrinkers ran (every CPU's current pool handed back, the cached arena
+ * freed): per class the pools and the blocks in use, the arenas and pages
+ * pymm holds, and the summary's in-use, large-block and error counters.
+ * The pools and pages count blocks where they are, not calls: a block
+ * counted as freed that its pool still holds keeps the pool, and its
+ * pages, from going back.
+ */
+struct pt_settled {
+	struct pt_summary s;
+	u32 pools[PYMM_NR_CLASSES];
+	u32 inuse[PYMM_NR_CLASSES];
+	long long pages;
+	unsigned int arenas;
+};
+
+/* Run the shrinkers and take the baseline. */
+void pt_settle(struct kunit *test, struct pt_settled *b);
+/* Run the shrinkers and expect everything of @b back. */
+void pt_expect_settled(struct kunit *test, const struct pt_settled *b);
+
 #endif /* _PYMM_TEST_H */

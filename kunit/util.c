@@ -539,5 +539,54 @@ void pt_drop_slab(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, pt_write_file("/proc/sys/vm/drop_caches", "2"), 0);
 }
 
+void pt_settle(struct kunit *test, struct pt_settled *b)
+{
+	struct pt_classes *c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
+	struct pt_arenas *a = pt_arenas_alloc(test);
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	pt_drop_slab(test);
+	pt_read_summary(test, &b->s);
+	pt_read_classes(test, c);
+	pt_read_arenas(test, a);
+	for (i = 0; i < PYMM_NR_CLASSES; i++) {
+		b->pools[i] = c->c[i].pools;
+		b->inuse[i] = c->c[i].inuse;
+	}
+	b->pages = pt_arenas_pages(a);
+	b->arenas = a->n;
+	kunit_kfree(test, a);
+	kunit_kfree(test, c);
+}
+
+void pt_expect_settled(struct kunit *test, const struct pt_settled *b)
+{
+	static const enum pt_sum same[] = {
+		PT_BLOCKS_INUSE, PT_BYTES_INUSE, PT_LARGE_ALLOCS, PT_LARGE_BYTES,
+		PT_ERR_INVALID, PT_ERR_MIDDLE, PT_ERR_DOUBLE_FREE,
+		PT_ERR_CORRUPTION,
+	};
+	struct pt_settled *now = kunit_kzalloc(test, sizeof(*now), GFP_KERNEL);
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, now);
+	pt_settle(test, now);
+	for (i = 0; i < ARRAY_SIZE(same); i++)
+		KUNIT_EXPECT_EQ_MSG(test, now->s.v[same[i]], b->s.v[same[i]],
+				    "%s", pt_sum_names[same[i]]);
+	for (i = 0; i < PYMM_NR_CLASSES; i++) {
+		KUNIT_EXPECT_EQ_MSG(test, now->inuse[i], b->inuse[i],
+				    "class %u blocks in use", i);
+		KUNIT_EXPECT_EQ_MSG(test, now->pools[i], b->pools[i],
+				    "class %u pools after the shrinkers", i);
+	}
+	KUNIT_EXPECT_EQ_MSG(test, now->pages, b->pages,
+			    "pages held after the shrinkers");
+	KUNIT_EXPECT_EQ_MSG(test, now->arenas, b->arenas,
+			    "arenas after the shrinkers");
+	kunit_kfree(test, now);
+}
+
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("KUnit tests for pymm");
