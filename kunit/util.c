@@ -539,6 +539,24 @@ void pt_drop_slab(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, pt_write_file("/proc/sys/vm/drop_caches", "2"), 0);
 }
 
+/*
+ * drop_caches, made sure to reach pymm's shrinker: with seeks 0 the kernel
+ * scans half of what a shrinker counts, so one lone current pool (a count
+ * of 1) is never handed back.  A block of each of two classes, allocated
+ * and freed first, makes the count at least 2; the scan then hands every
+ * CPU's current pools back, these two included.
+ */
+static void pt_hand_back_all(struct kunit *test)
+{
+	void *p = pymm_malloc(8, GFP_KERNEL);
+	void *q = pymm_malloc(PYMM_SMALL_MAX, GFP_KERNEL);
+
+	pymm_free(p);
+	pymm_free(q);
+	KUNIT_EXPECT_TRUE(test, p && q);
+	pt_drop_slab(test);
+}
+
 void pt_settle(struct kunit *test, struct pt_settled *b)
 {
 	struct pt_classes *c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
@@ -546,7 +564,7 @@ void pt_settle(struct kunit *test, struct pt_settled *b)
 	unsigned int i;
 
 	KUNIT_ASSERT_NOT_NULL(test, c);
-	pt_drop_slab(test);
+	pt_hand_back_all(test);
 	pt_read_summary(test, &b->s);
 	pt_read_classes(test, c);
 	pt_read_arenas(test, a);
