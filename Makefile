@@ -9,6 +9,8 @@
 #   make check-uml        KUnit in UML (2 passes) + kmemleak/lockdep/WARN checks
 #   make check-x86        the same in qemu (x86_64, TCG) with KASAN
 #   make check-kcsan      the same in qemu with KCSAN (not part of check)
+#   make manifest         rewrite scripts/check-manifest.json from the last
+#                         passing runs' results (results/check*)
 #   make bench            pymm vs kmalloc, kmem_cache and CPython (results/bench.*)
 #   make lint             checkpatch --strict, W=1 and sparse (C=2) builds
 #   make clean            kbuild clean of the modules
@@ -33,7 +35,7 @@ KARCH = $(if $(shell grep -sx CONFIG_UML=y $(KDIR)/.config),ARCH=um)
 KDIR_IS_UML := $(if $(filter $(abspath $(KDIR)),$(abspath $(PYMM_BUILD))),1)
 
 .PHONY: all modules kernel run check check-uml check-x86 check-kcsan bench \
-	lint clean help
+	lint clean help manifest
 
 all: modules
 
@@ -57,6 +59,13 @@ check-x86:
 
 check-kcsan:
 	@$(PYMM_ROOT)/scripts/check.sh kcsan
+
+# The tiers whose results are there: uml, x86, kcsan.
+manifest:
+	@python3 $(PYMM_ROOT)/scripts/check-report.py --write-manifest \
+		$(foreach t,uml=check x86=check-x86 kcsan=check-kcsan,$(if \
+		$(wildcard $(PYMM_ROOT)/results/$(word 2,$(subst =, ,$(t)))/pass-A.json),\
+		$(word 1,$(subst =, ,$(t)))=$(PYMM_ROOT)/results/$(word 2,$(subst =, ,$(t)))))
 
 bench:
 	@$(PYMM_ROOT)/scripts/bench.sh

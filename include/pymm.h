@@ -118,6 +118,7 @@ struct pymm_test_hooks {
 };
 
 void pymm_test_set_hooks(const struct pymm_test_hooks *hooks);
+unsigned int pymm_test_heap_work(struct pymm_heap *heap, bool flush);
 #endif
 
 #endif /* _PYMM_H */

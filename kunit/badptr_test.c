@@ -59,17 +59,46 @@ static void expect_only_errors(struct kunit *test, const struct snap *before,
 
 static const int invalid1[4] = { 1, 0, 0, 0 };
 
-/* All three entry points refuse @p: err_invalid (or err_middle) += 3. */
+/*
+ * One call each that pymm must refuse as "not a live block", each in an
+ * expect-WARN window of its own.
+ */
+static void refused_free(const void *p)
+{
+	pt_expect_warn_begin("invalid=1");
+	pymm_free(p);
+	pt_expect_warn_end();
+}
+
+static size_t refused_usable_size(const void *p)
+{
+	size_t usable;
+
+	pt_expect_warn_begin("invalid=1");
+	usable = pymm_usable_size(p);
+	pt_expect_warn_end();
+	return usable;
+}
+
+static void *refused_realloc(void *p, size_t size)
+{
+	void *q;
+
+	pt_expect_warn_begin("invalid=1");
+	q = pymm_realloc(p, size, GFP_KERNEL);
+	pt_expect_warn_end();
+	return q;
+}
+
+/* All three entry points refuse @p: err_invalid += 3. */
 static void refuse_everywhere(struct kunit *test, const void *p)
 {
 	size_t usable;
 	void *q;
 
-	pt_expect_warn_begin();
-	pymm_free(p);
-	usable = pymm_usable_size(p);
-	q = pymm_realloc((void *)p, 64, GFP_KERNEL);
-	pt_expect_warn_end();
+	refused_free(p);
+	usable = refused_usable_size(p);
+	q = refused_realloc((void *)p, 64);
 	KUNIT_EXPECT_EQ(test, usable, 0);
 	KUNIT_EXPECT_NULL(test, q);
 	if (q)
@@ -109,10 +138,8 @@ static void stack_and_global_addresses_are_refused(struct kunit *test)
 	struct snap s0 = {}, s1 = {};
 
 	snap_take(test, &s0);
-	pt_expect_warn_begin();
-	pymm_free(&local);
-	pymm_free(&global_word);
-	pt_expect_warn_end();
+	refused_free(&local);
+	refused_free(&global_word);
 	snap_take(test, &s1);
 	expect_only_errors(test, &s0, &s1, invalid2);
 	KUNIT_EXPECT_EQ(test, local, 0x8877665544332211ULL);
@@ -207,23 +234,21 @@ static void check_lookalike(struct kunit *test, u8 *fake)
 	memcpy(copy, fake, PAGE_SIZE);
 
 	snap_take(test, &s0);
-	pt_expect_warn_begin();
 	for (i = 0; i < 10; i++) {
 		u8 *p = fake + first + i * stride;
 		void *q;
 
-		pymm_free(p);
-		KUNIT_EXPECT_EQ(test, pymm_usable_size(p), 0);
-		q = pymm_realloc(p, 2 * size, GFP_KERNEL);
+		refused_free(p);
+		KUNIT_EXPECT_EQ(test, refused_usable_size(p), 0);
+		q = refused_realloc(p, 2 * size);
 		KUNIT_EXPECT_NULL(test, q);
 		pymm_free(q);
 		n += 3;
 	}
 	/* Its first byte, like a pool's, and a large-block size. */
-	pymm_free(fake);
-	KUNIT_EXPECT_EQ(test, pymm_usable_size(fake + 1024), 0);
+	refused_free(fake);
+	KUNIT_EXPECT_EQ(test, refused_usable_size(fake + 1024), 0);
 	n += 2;
-	pt_expect_warn_end();
 	snap_take(test, &s1);
 	errs[0] = n;
 	expect_only_errors(test, &s0, &s1, errs);
@@ -283,7 +308,7 @@ static void middle_of_small_block_is_refused(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	pt_fill_pattern(p, 64, 9);
 	snap_take(test, &s0);
-	pt_expect_warn_begin();
+	pt_expect_warn_begin("middle=5");
 	pymm_free(p + 8);
 	pymm_free(p + 1);
 	pymm_free(p + 63);
@@ -314,7 +339,7 @@ static void middle_of_large_block_is_refused(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	pt_fill_pattern(p, 2000, 4);
 	snap_take(test, &s0);
-	pt_expect_warn_begin();
+	pt_expect_warn_begin("middle=3");
 	pymm_free(p + 16);
 	usable = pymm_usable_size(p + 8);
 	q = pymm_realloc(p + 256, 3000, GFP_KERNEL);
@@ -347,7 +372,7 @@ static void double_free_of_last_freed_block_is_caught(struct kunit *test)
 	pt_blocks_free(bag, start + 1);
 
 	snap_take(test, &s0);
-	pt_expect_warn_begin();
+	pt_expect_warn_begin("double_free=1");
 	pymm_free(t);
 	pt_expect_warn_end();
 	snap_take(test, &s1);
@@ -373,9 +398,7 @@ static void double_free_of_large_block_is_refused(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	pymm_free(p);
 	snap_take(test, &s0);
-	pt_expect_warn_begin();
-	pymm_free(p);
-	pt_expect_warn_end();
+	refused_free(p);
 	snap_take(test, &s1);
 	expect_only_errors(test, &s0, &s1, invalid1);
 }

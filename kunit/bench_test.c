@@ -10,26 +10,15 @@
 #include "../mod/bench_work.h"
 #include "pymm_test.h"
 
-static void expect_blocks_back(struct kunit *test, const struct pt_summary *s0)
-{
-	struct pt_summary s;
-
-	pt_read_summary(test, &s);
-	KUNIT_EXPECT_EQ(test, s.v[PT_BLOCKS_INUSE], s0->v[PT_BLOCKS_INUSE]);
-	KUNIT_EXPECT_EQ(test, s.v[PT_LARGE_ALLOCS], s0->v[PT_LARGE_ALLOCS]);
-	KUNIT_EXPECT_EQ(test, s.v[PT_ERR_INVALID], s0->v[PT_ERR_INVALID]);
-	KUNIT_EXPECT_EQ(test, s.v[PT_ERR_CORRUPTION], s0->v[PT_ERR_CORRUPTION]);
-}
-
 static void fastpath_pairs_return_every_block(struct kunit *test)
 {
 	static const size_t sizes[] = { 8, 72, 264, 512 };
 	unsigned long failed = 0;
 	struct kmem_cache *cache;
-	struct pt_summary s0;
+	struct pt_settled s0;
 	unsigned int i, a;
 
-	pt_read_summary(test, &s0);
+	pt_settle(test, &s0);
 	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
 		cache = kmem_cache_create("pymm_bench_smoke", sizes[i], 0, 0,
 					  NULL);
@@ -39,13 +28,13 @@ static void fastpath_pairs_return_every_block(struct kunit *test)
 		kmem_cache_destroy(cache);
 	}
 	KUNIT_EXPECT_EQ(test, failed, 0);
-	expect_blocks_back(test, &s0);
+	pt_expect_settled(test, &s0);
 }
 
 static void mixed_batch_keeps_marks_and_returns_every_block(struct kunit *test)
 {
 	unsigned long failed = 0;
-	struct pt_summary s0;
+	struct pt_settled s0;
 	struct bw_batch b;
 	unsigned int i;
 
@@ -54,32 +43,33 @@ static void mixed_batch_keeps_marks_and_returns_every_block(struct kunit *test)
 		KUNIT_EXPECT_GE(test, b.size[i], 1);
 		KUNIT_EXPECT_LE(test, b.size[i], PYMM_SMALL_MAX);
 	}
-	pt_read_summary(test, &s0);
+	pt_settle(test, &s0);
 	bw_batch_run(&b, BW_PYMM, 3, &failed);
 	bw_batch_run(&b, BW_KMALLOC, 3, &failed);
 	bw_batch_free(&b);
 	KUNIT_EXPECT_EQ(test, failed, 0);
-	expect_blocks_back(test, &s0);
+	pt_expect_settled(test, &s0);
 }
 
 static void footprint_hold_and_release_in_steps(struct kunit *test)
 {
-	struct pt_summary s0, s1;
+	struct pt_settled s0;
+	struct pt_summary s1;
 	struct bw_batch b;
 
 	KUNIT_ASSERT_EQ(test, bw_batch_init(&b, 20000, 2), 0);
-	pt_read_summary(test, &s0);
+	pt_settle(test, &s0);
 	KUNIT_ASSERT_EQ(test, bw_batch_hold(&b, BW_PYMM), 0);
 	pt_read_summary(test, &s1);
-	KUNIT_EXPECT_EQ(test, s1.v[PT_BLOCKS_INUSE], s0.v[PT_BLOCKS_INUSE] + 20000);
+	KUNIT_EXPECT_EQ(test, s1.v[PT_BLOCKS_INUSE], s0.s.v[PT_BLOCKS_INUSE] + 20000);
 	bw_batch_release(&b, BW_PYMM, 900);
 	pt_read_summary(test, &s1);
-	KUNIT_EXPECT_EQ(test, s1.v[PT_BLOCKS_INUSE], s0.v[PT_BLOCKS_INUSE] + 2000);
+	KUNIT_EXPECT_EQ(test, s1.v[PT_BLOCKS_INUSE], s0.s.v[PT_BLOCKS_INUSE] + 2000);
 	bw_batch_release(&b, BW_PYMM, 1000);
 	KUNIT_ASSERT_EQ(test, bw_batch_hold(&b, BW_KMALLOC), 0);
 	bw_batch_release(&b, BW_KMALLOC, 1000);
 	bw_batch_free(&b);
-	expect_blocks_back(test, &s0);
+	pt_expect_settled(test, &s0);
 }
 
 static void trees_are_reclaimed_only_by_the_collector(struct kunit *test)
@@ -87,11 +77,11 @@ static void trees_are_reclaimed_only_by_the_collector(struct kunit *test)
 	struct pymm_heap *heap = pymm_heap_create("bench-smoke");
 	struct bw_node *roots[4];
 	unsigned long nodes = 0;
-	struct pt_summary s0;
+	struct pt_settled s0;
 	unsigned int depth, i;
 
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, heap);
-	pt_read_summary(test, &s0);
+	pt_settle(test, &s0);
 	pymm_set_threshold(heap, 0, 0, 0);
 	for (depth = 4; depth <= 10; depth += 2) {
 		for (i = 0; i < ARRAY_SIZE(roots); i++) {
@@ -107,7 +97,7 @@ static void trees_are_reclaimed_only_by_the_collector(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, pymm_collect(heap, 2), nodes);
 	}
 	pymm_heap_destroy(heap);
-	expect_blocks_back(test, &s0);
+	pt_expect_settled(test, &s0);
 }
 
 static struct kunit_case pymm_bench_smoke_cases[] = {

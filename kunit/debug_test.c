@@ -98,7 +98,7 @@ static void check_damage_reported_at_free(struct kunit *test, size_t size,
 
 	pt_read_classes(test, c0);
 	e0 = err_count(test, PT_ERR_CORRUPTION);
-	pt_expect_warn_begin();
+	pt_expect_warn_begin("corruption=1");
 	pt_blocks_free(bag, start + 1);
 	pt_expect_warn_end();
 	e1 = err_count(test, PT_ERR_CORRUPTION);
@@ -153,7 +153,7 @@ static void red_zone_damage_is_reported_by_usable_size(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	pt_poke(p + 40, 0x77, 1);
 	e0 = err_count(test, PT_ERR_CORRUPTION);
-	pt_expect_warn_begin();
+	pt_expect_warn_begin("corruption=1");
 	usable = pymm_usable_size(p);
 	pt_expect_warn_end();
 	e1 = err_count(test, PT_ERR_CORRUPTION);
@@ -181,7 +181,7 @@ static void write_after_free_is_reported_at_next_allocation(struct kunit *test)
 	pt_poke(p + 10, 0x42, 1);
 
 	e0 = err_count(test, PT_ERR_CORRUPTION);
-	pt_expect_warn_begin();
+	pt_expect_warn_begin("corruption=1");
 	q = pymm_malloc(72, GFP_KERNEL);
 	pt_expect_warn_end();
 	pt_blocks_add(test, bag, q);
@@ -220,7 +220,7 @@ static void any_double_free_is_caught(struct kunit *test)
 
 	pt_read_classes(test, c0);
 	e0 = err_count(test, PT_ERR_DOUBLE_FREE);
-	pt_expect_warn_begin();
+	pt_expect_warn_begin("double_free=1");
 	pymm_free(p);
 	pt_expect_warn_end();
 	e1 = err_count(test, PT_ERR_DOUBLE_FREE);
@@ -268,7 +268,7 @@ static void overwritten_free_list_link_is_reported(struct kunit *test)
 	pt_poke(p4 - PT_RZ, 0x41, sizeof(u64));
 
 	e0 = err_count(test, PT_ERR_CORRUPTION);
-	pt_expect_warn_begin();
+	pt_expect_warn_begin("corruption=1");
 	q = pymm_malloc(size, GFP_KERNEL);
 	pt_expect_warn_end();
 	pt_blocks_add(test, bag, q);

@@ -23,36 +23,30 @@
 
 #include "gc_util.h"
 
-/* How long to give the worker before concluding that nothing ran. */
-#define GC_QUIET_MS	100
-
 static unsigned long gc_total_collections(const struct gc_stats *st)
 {
 	return st->gen[0].collections + st->gen[1].collections +
 	       st->gen[2].collections;
 }
 
-/* Wait for the heap's collections to exceed @before, in all generations. */
+/*
+ * Let the heap's worker run what was queued so far, then: did the heap's
+ * collections, in all generations, exceed @before?
+ */
 static bool gc_wait_collection(struct kunit *test, const char *name,
 			       unsigned long before, struct gc_stats *st)
 {
-	unsigned long end = jiffies + msecs_to_jiffies(5000);
+	struct gc_ctx *ctx = test->priv;
 
-	for (;;) {
-		gc_read_stats(test, name, st);
-		if (gc_total_collections(st) > before) {
-			/*
-			 * The count is bumped first, gen0's count reset
-			 * last: let the worker finish before allocating on.
-			 */
-			usleep_range(5000, 10000);
-			gc_read_stats(test, name, st);
-			return true;
-		}
-		if (time_after(jiffies, end))
-			return false;
-		usleep_range(2000, 4000);
-	}
+	pymm_test_heap_work(ctx->heap, true);
+	gc_read_stats(test, name, st);
+	return gc_total_collections(st) > before;
+}
+
+/* Let the heap's worker run anything queued, before "nothing ran". */
+static void gc_quiesce(struct gc_ctx *ctx)
+{
+	pymm_test_heap_work(ctx->heap, true);
 }
 
 static void gc_garbage(struct kunit *test, struct gc_ctx *ctx, int n)
@@ -68,7 +62,7 @@ static void gc_auto_gen0_runs_when_allocations_exceed_700(struct kunit *test)
 	struct gc_stats st;
 
 	gc_garbage(test, ctx, 700);
-	msleep(GC_QUIET_MS);
+	gc_quiesce(ctx);
 	gc_read_stats(test, ctx->name, &st);
 	KUNIT_EXPECT_EQ(test, st.gen[0].threshold, 700);
 	KUNIT_EXPECT_EQ(test, st.gen[0].count, 700);
@@ -105,7 +99,7 @@ static void gc_auto_counts_allocations_net_of_deallocations(struct kunit *test)
 		pymm_put(held[i]);		/* freed by refcount */
 	KUNIT_EXPECT_EQ(test, atomic_read(&c->released), 300);
 	gc_garbage(test, ctx, 400);		/* 1000 made, 700 net */
-	msleep(GC_QUIET_MS);
+	gc_quiesce(ctx);
 	gc_read_stats(test, ctx->name, &st);
 	KUNIT_EXPECT_EQ(test, st.gen[0].count, 700);
 	KUNIT_EXPECT_EQ(test, gc_total_collections(&st), 0);
@@ -132,7 +126,7 @@ static void gc_auto_zero_threshold_disables_collection(struct kunit *test)
 
 	pymm_set_threshold(ctx->heap, 0, 10, 10);
 	gc_garbage(test, ctx, 1000);
-	msleep(GC_QUIET_MS);
+	gc_quiesce(ctx);
 	gc_read_stats(test, ctx->name, &st);
 	KUNIT_EXPECT_EQ(test, st.gen[0].threshold, 0);
 	KUNIT_EXPECT_EQ(test, st.gen[0].objects, 1000);

@@ -557,7 +557,8 @@ static void gc_refcount_overflow_saturates_and_leaks_safely(struct kunit *test)
 	x = gc_new(test, ctx->heap, &gc_node_type, c, 0);
 	gc_set_ref(ctx->heap, x, 0, x);		/* a cycle, for the collector */
 	pymm_test_set_refcount(x, INT_MAX);
-	kunit_info(test, "%s\n", GC_EXPECT_WARN_BEGIN);
+	kunit_info(test, "%s refcount_saturated=1 refcount_underflow=1\n",
+		   GC_EXPECT_WARN_BEGIN);
 	pymm_get(x);
 	KUNIT_EXPECT_EQ(test, pymm_refcount(x), (unsigned int)REFCOUNT_SATURATED);
 	pymm_put(x);
@@ -609,7 +610,7 @@ static void gc_collect_from_callback_or_under_lock_is_edeadlk(struct kunit *test
 	KUNIT_EXPECT_EQ(test, atomic_read(&c->released), 1);
 	KUNIT_EXPECT_EQ(test, c->collect_ret, -EDEADLK);
 
-	kunit_info(test, "%s: pymm_collect() under pymm_lock()\n",
+	kunit_info(test, "%s collect_deadlock=1 pymm_collect() under pymm_lock()\n",
 		   GC_EXPECT_WARN_BEGIN);
 	pymm_lock(ctx->heap);
 	ret = pymm_collect(ctx->heap, 0);
@@ -723,13 +724,22 @@ static void gc_obj_new_is_zeroed_and_holds_one_reference(struct kunit *test)
 	struct gc_counts *c = ctx->counts;
 	struct gc_stats st;
 	struct gc_big *big;
-	struct gc_node *n;
+	struct gc_node *n, *dirty = NULL;
 	int i;
 
-	/* Dirty blocks, then take them again: the free lists are LIFO. */
+	/*
+	 * Dirty blocks, then take them again: the free lists are LIFO, so on
+	 * one CPU each new object is the one just released.
+	 */
+	KUNIT_ASSERT_EQ(test, set_cpus_allowed_ptr(current,
+						   cpumask_of(raw_smp_processor_id())),
+			0);
 	for (i = 0; i < 8; i++) {
 		n = pymm_obj_new(ctx->heap, &gc_node_type, GFP_KERNEL);
 		KUNIT_ASSERT_NOT_NULL(test, n);
+		if (dirty)
+			KUNIT_EXPECT_PTR_EQ(test, n, dirty);
+		dirty = n;
 		KUNIT_EXPECT_NULL(test, memchr_inv(n, 0, sizeof(*n)));
 		KUNIT_EXPECT_EQ(test, pymm_refcount(n), 1);
 		gc_read_stats(test, ctx->name, &st);
@@ -768,7 +778,7 @@ static void gc_obj_new_rejects_incomplete_type(struct kunit *test)
 	struct gc_ctx *ctx = test->priv;
 	void *p;
 
-	kunit_info(test, "%s: pymm_obj_new() with a bad type\n",
+	kunit_info(test, "%s bad_type=1 pymm_obj_new() with a bad type\n",
 		   GC_EXPECT_WARN_BEGIN);
 	p = pymm_obj_new(ctx->heap, &no_clear, GFP_KERNEL);
 	kunit_info(test, "%s\n", GC_EXPECT_WARN_END);
@@ -788,11 +798,16 @@ static void gc_last_put_under_heap_lock_is_deferred(struct kunit *test)
 	x->lock_heap = ctx->heap;
 	pymm_lock(ctx->heap);
 	pymm_put(x);
-	msleep(30);
+	/*
+	 * Queued to the heap's worker (which, if it already runs, waits for
+	 * the lock in finalize()): nothing ran here.
+	 */
+	KUNIT_EXPECT_NE(test, pymm_test_heap_work(ctx->heap, false), 0);
 	KUNIT_EXPECT_EQ(test, atomic_read(&c->finalized), 0);
 	KUNIT_EXPECT_EQ(test, atomic_read(&c->released), 0);
 	pymm_unlock(ctx->heap);
-	KUNIT_EXPECT_TRUE(test, gc_wait_atomic(&c->released, 1, 5000));
+	pymm_test_heap_work(ctx->heap, true);
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->released), 1);
 	KUNIT_EXPECT_EQ(test, atomic_read(&c->finalized), 1);
 	KUNIT_EXPECT_PTR_NE(test, c->release_task, current);
 }

@@ -138,7 +138,7 @@ static void gc_node_release(void *obj)
 	}
 	if (n->get_in_release) {
 		/* refcount_t: "addition on 0; use-after-free", saturates */
-		pr_info("gc: %s: pymm_get() in release()\n",
+		pr_info("gc: %s refcount_add_on_0=1 pymm_get() in release()\n",
 			GC_EXPECT_WARN_BEGIN);
 		pymm_get(n);
 		c->refcount_after_get = pymm_refcount(n);
@@ -146,7 +146,7 @@ static void gc_node_release(void *obj)
 	}
 	if (n->collect_heap) {
 		/* Not allowed from a callback: WARN_ONCE and -EDEADLK. */
-		pr_info("gc: %s: pymm_collect() in release()\n",
+		pr_info("gc: %s collect_deadlock=1 pymm_collect() in release()\n",
 			GC_EXPECT_WARN_BEGIN);
 		c->collect_ret = pymm_collect(n->collect_heap, 0);
 		pr_info("gc: %s\n", GC_EXPECT_WARN_END);

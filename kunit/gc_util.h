@@ -33,6 +33,11 @@
 #define GC_DEAD			0x64656164U	/* "dead" */
 #define GC_NODE_REFS		4
 #define GC_DEBUGFS		"/sys/kernel/debug/pymm"
+/*
+ * The expect-WARN markers of pymm_test.h (pt_expect_warn_begin()), for the
+ * gc suites: the begin line is followed by what it expects, KIND=N (see
+ * scripts/check-report.py, WARN_KINDS), then a comment.
+ */
 #define GC_EXPECT_WARN_BEGIN	"pymm-expect-warn begin"
 #define GC_EXPECT_WARN_END	"pymm-expect-warn end"
 

@@ -28,10 +28,18 @@
 #define PT_DEBUG_PARAM		"/sys/module/pymm/parameters/debug"
 
 /*
- * The harness fails a run on any kernel WARNING that is not between these
- * two log lines: put them around every call that is expected to WARN.
+ * The harness fails a run on any kernel WARNING or KASAN report that is not
+ * between these two log lines: put them around every call that is expected
+ * to report, as narrowly as possible.  The begin line names what is
+ * expected, as space-separated KIND=N (exactly N) or KIND<=N (at most N):
+ * KIND is a key of WARN_KINDS in scripts/check-report.py (invalid, middle,
+ * double_free, corruption, gfp, ...; N counts the calls that report, the
+ * harness knows which kinds are WARN_ONCE) or kasan:TYPE for a KASAN
+ * report "BUG: KASAN: TYPE in ...".  Any other report inside, or another
+ * count, fails the run.  E.g. pt_expect_warn_begin("invalid=%u", n).
  */
-#define pt_expect_warn_begin()	pr_info("pymm-expect-warn begin\n")
+#define pt_expect_warn_begin(fmt, ...) \
+	pr_info("pymm-expect-warn begin " fmt "\n", ##__VA_ARGS__)
 #define pt_expect_warn_end()	pr_info("pymm-expect-warn end\n")
 
 /* kasan_test.c runs where generic KASAN has its KUnit helpers built in. */
@@ -319,5 +327,27 @@ void pt_run_shrinkers(struct kunit *test);
  * shrinkers: no CPU holds a pool of its own afterwards.
  */
 void pt_drop_slab(struct kunit *test);
+
+/*
+ * What must be back once a case has freed all it allocated, read after the
+ * shrinkers ran (every CPU's current pool handed back, the cached arena
+ * freed): per class the pools and the blocks in use, the arenas and pages
+ * pymm holds, and the summary's in-use, large-block and error counters.
+ * The pools and pages count blocks where they are, not calls: a block
+ * counted as freed that its pool still holds keeps the pool, and its
+ * pages, from going back.
+ */
+struct pt_settled {
+	struct pt_summary s;
+	u32 pools[PYMM_NR_CLASSES];
+	u32 inuse[PYMM_NR_CLASSES];
+	long long pages;
+	unsigned int arenas;
+};
+
+/* Run the shrinkers and take the baseline. */
+void pt_settle(struct kunit *test, struct pt_settled *b);
+/* Run the shrinkers and expect everything of @b back. */
+void pt_expect_settled(struct kunit *test, const struct pt_settled *b);
 
 #endif /* _PYMM_TEST_H */

@@ -545,5 +545,72 @@ void pt_drop_slab(struct kunit *test)
 	pt_run_shrinkers(test);
 }
 
+/*
+ * drop_caches, made sure to reach pymm's shrinker: with seeks 0 the kernel
+ * scans half of what a shrinker counts, so one lone current pool (a count
+ * of 1) is never handed back.  A block of each of two classes, allocated
+ * and freed first, makes the count at least 2; the scan then hands every
+ * CPU's current pools back, these two included.
+ */
+static void pt_hand_back_all(struct kunit *test)
+{
+	void *p = pymm_malloc(8, GFP_KERNEL);
+	void *q = pymm_malloc(PYMM_SMALL_MAX, GFP_KERNEL);
+
+	pymm_free(p);
+	pymm_free(q);
+	KUNIT_EXPECT_TRUE(test, p && q);
+	pt_drop_slab(test);
+}
+
+void pt_settle(struct kunit *test, struct pt_settled *b)
+{
+	struct pt_classes *c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
+	struct pt_arenas *a = pt_arenas_alloc(test);
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	pt_hand_back_all(test);
+	pt_read_summary(test, &b->s);
+	pt_read_classes(test, c);
+	pt_read_arenas(test, a);
+	for (i = 0; i < PYMM_NR_CLASSES; i++) {
+		b->pools[i] = c->c[i].pools;
+		b->inuse[i] = c->c[i].inuse;
+	}
+	b->pages = pt_arenas_pages(a);
+	b->arenas = a->n;
+	kunit_kfree(test, a);
+	kunit_kfree(test, c);
+}
+
+void pt_expect_settled(struct kunit *test, const struct pt_settled *b)
+{
+	static const enum pt_sum same[] = {
+		PT_BLOCKS_INUSE, PT_BYTES_INUSE, PT_LARGE_ALLOCS, PT_LARGE_BYTES,
+		PT_ERR_INVALID, PT_ERR_MIDDLE, PT_ERR_DOUBLE_FREE,
+		PT_ERR_CORRUPTION,
+	};
+	struct pt_settled *now = kunit_kzalloc(test, sizeof(*now), GFP_KERNEL);
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, now);
+	pt_settle(test, now);
+	for (i = 0; i < ARRAY_SIZE(same); i++)
+		KUNIT_EXPECT_EQ_MSG(test, now->s.v[same[i]], b->s.v[same[i]],
+				    "%s", pt_sum_names[same[i]]);
+	for (i = 0; i < PYMM_NR_CLASSES; i++) {
+		KUNIT_EXPECT_EQ_MSG(test, now->inuse[i], b->inuse[i],
+				    "class %u blocks in use", i);
+		KUNIT_EXPECT_EQ_MSG(test, now->pools[i], b->pools[i],
+				    "class %u pools after the shrinkers", i);
+	}
+	KUNIT_EXPECT_EQ_MSG(test, now->pages, b->pages,
+			    "pages held after the shrinkers");
+	KUNIT_EXPECT_EQ_MSG(test, now->arenas, b->arenas,
+			    "arenas after the shrinkers");
+	kunit_kfree(test, now);
+}
+
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("KUnit tests for pymm");

@@ -205,6 +205,31 @@ void pymm_heap_destroy(struct pymm_heap *heap)
 }
 EXPORT_SYMBOL_GPL(pymm_heap_destroy);
 
+#if IS_ENABLED(CONFIG_KUNIT)
+/**
+ * pymm_test_heap_work - look at, and wait for, a heap's worker, for KUnit only
+ * @heap: a heap
+ * @flush: wait until the work queued so far has run
+ *
+ * Lets pymm's tests assert that a collection or a drain was queued, or
+ * that nothing happened, without sleeping for a fixed time.  Exported only
+ * to modules importing EXPORTED_FOR_KUNIT_TESTING.
+ *
+ * Context: process context; with @flush, none of the heap's locks held.
+ * Return: work_busy() of the heap's work before any flush: non-zero while
+ * it is queued or running.
+ */
+unsigned int pymm_test_heap_work(struct pymm_heap *heap, bool flush)
+{
+	unsigned int busy = work_busy(&heap->work);
+
+	if (flush)
+		flush_work(&heap->work);
+	return busy;
+}
+EXPORT_SYMBOL_NS_GPL(pymm_test_heap_work, EXPORTED_FOR_KUNIT_TESTING);
+#endif
+
 /**
  * pymm_lock - take a heap's lock
  * @heap: the heap

@@ -7,17 +7,30 @@ scripts/uml-boot.sh + scripts/uml-init.sh (UML tier) or by
 scripts/x86-boot.sh + scripts/x86-init.sh (x86_64 qemu tiers), and:
   * cuts the KTAP of each pass (between the "pymm-check: pass X begin/end"
     markers) and runs the kernel's `kunit.py parse` on it (shown as is);
+  * compares the cases each pass ran, and the ones it skipped, with the
+    manifest (scripts/check-manifest.json): a suite or case missing, one
+    not in the manifest, a skip the tier may not have, or an allowed skip
+    that ran, each fails the run;
+  * checks that the guest had the CPUs the tier is described with
+    (TIER_CPUS, from the "cpus=N" of the init script's start marker);
   * scans the whole log for oopses, panics, lockdep/atomic-sleep reports,
-    "pymm: LEAK"/"pymm: BUG" and kernel WARNs; a WARN whose "cut here" line
-    falls between "pymm-expect-warn begin" and "pymm-expect-warn end" is
-    allowed, and so is a KASAN report (the block between two lines of "="
-    that starts with "BUG: KASAN:") that starts between those markers;
+    "pymm: LEAK"/"pymm: BUG", kernel WARNs and KASAN reports.  A WARN or
+    KASAN report is allowed only inside an expect-WARN window that names
+    it: "pymm-expect-warn begin KIND=N [KIND<=N ...] [comment]" ...
+    "pymm-expect-warn end", where KIND is a key of WARN_KINDS or
+    "kasan:TYPE" (the TYPE of "BUG: KASAN: TYPE in ...").  Each window must
+    see exactly N (or at most N) reports of each kind it names, and nothing
+    else; a WARN_ONCE kind prints only the first time after pymm.ko (or the
+    kernel) was loaded, and the count expected is adjusted for that;
+  * fails when lockdep switches itself off before the KASAN passes
+    (TAINT_FROM_PASS), where reports are provoked on purpose;
   * lists KCSAN reports ("BUG: KCSAN:" blocks) with their two racing
     functions; one counts as a problem only if the first frame of one of
     its accesses is in pymm.ko or pymm_kunit.ko (races elsewhere in the
     kernel are shown, not counted);
-  * fails on any kmemleak "unreferenced object", a missing end marker
-    (hang, timeout, panic) and errors reported by the init script.
+  * fails on any kmemleak "unreferenced object", in OUT/kmemleak.txt or
+    anywhere in the console, a missing end marker (hang, timeout, panic)
+    and errors reported by the init script.
 Prints skipped cases with their reasons, the reasons for failing, and as the
 very last line "N passed, M failed[, K skipped]".  M counts failed and
 crashed test cases plus one per other problem found.  Exit status 0 only if
@@ -26,6 +39,13 @@ M is 0.
 With --tier NAME the last line is "tier NAME: N passed, ..." instead, and
 --counts FILE saves the counts and reasons as JSON; `--total NAME=FILE...`
 then sums such files into the one closing "N passed, M failed" line.
+
+`--write-manifest NAME=DIR...` rewrites scripts/check-manifest.json from the
+pass-X.json files that the report of a passing run of tier NAME left in
+DIR (`make manifest` does it for results/check, results/check-x86 and
+results/check-kcsan, those that exist): the cases of every pass, and the
+skips of that tier.  `--tier-cpus NAME` prints the CPUs tier NAME is
+described with (scripts/x86-boot.sh boots that many).
 """
 import argparse
 import json
@@ -39,10 +59,44 @@ WARN_BEGIN = '------------[ cut here ]------------'
 WARN_END = re.compile(r'---\[ end trace [0-9a-f]+ \]---')
 EXPECT_BEGIN = 'pymm-expect-warn begin'
 EXPECT_END = 'pymm-expect-warn end'
+# "KIND=N" or "KIND<=N": the leading words after EXPECT_BEGIN.
+EXPECT_ITEM = re.compile(r'^([\w:.-]+)(<=|=)(\d+)$')
+# What a WARN says, and how often it is printed: every time (None), once
+# per load of pymm.ko ('load', a WARN_ONCE in pymm) or once per boot
+# ('boot', a WARN_ONCE in the kernel).  Matched against the lines from
+# "cut here" to "Modules linked in".
+WARN_KINDS = {
+    'invalid': (r'pymm: \w+\(.*\): not a live block', 'load'),
+    'middle': (r'pymm: \w+\(.*\): points into the middle of a block', 'load'),
+    'double_free': (r'pymm: \w+\(.*\): double free', 'load'),
+    'corruption': (r'pymm: \w+\(.*\): red zone or poison overwritten', 'load'),
+    'gfp': (r'pymm: zone modifiers are not supported', 'load'),
+    'bad_type': (r'pymm: pymm_obj_new: bad heap or type', 'load'),
+    'collect_deadlock': (r'pymm: pymm_collect\(.*\) from under its own lock or callback',
+                         'load'),
+    'refcount_saturated': (r'refcount_t: saturated; leaking memory', 'boot'),
+    'refcount_underflow': (r'refcount_t: underflow; use-after-free', 'boot'),
+    'refcount_add_on_0': (r'refcount_t: addition on 0; use-after-free', 'boot'),
+}
+KASAN_KIND = 'kasan:'
+KASAN_TYPE = re.compile(r'BUG: KASAN: ([\w-]+)')
+# pymm.ko was (re)loaded: its WARN_ONCEs print again.
+PYMM_LOADED = re.compile(r'pymm: \d+ size classes up to')
+WARN_TEXT_END = 'Modules linked in'
+WARN_TEXT_MAX = 8
+# CPUs each tier is described with; fewer fails the tier.
+TIER_CPUS = {'uml': 1, 'x86': 2, 'kcsan': 2}
+START_CPUS = re.compile(r'pymm-check: start .*\bcpus=(\d+)')
+MANIFEST = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'check-manifest.json')
 STAMP = re.compile(r'^\[\s*(\d+\.\d+)\] ?')
 TOP_RESULT = re.compile(r'^(?:not )?ok \d+ (\w+)')
 SKIP_LINE = re.compile(r'^\s*ok \d+ (.+?) # SKIP ?(.*)$')
-PASSES = ('A', 'B')
+# A, B: every suite, pymm.ko normal and debug=1; C, D: the KASAN suite
+# only, normal and debug=1 (see scripts/uml-init.sh).
+PASSES = ('A', 'B', 'C', 'D')
+# KASAN reports are provoked from this pass on: lockdep may switch itself
+# off only after its begin marker.
+TAINT_FROM_PASS = 'C'
 FATAL = (
     'Oops', 'BUG:', 'kernel BUG at', 'Kernel panic', 'general protection',
     'possible circular locking dependency', 'inconsistent lock state',
@@ -64,7 +118,10 @@ KCSAN_ACCESS = re.compile(r'^\s*((read|write|read-write)\b.* to 0x\S+ of \d+ byt
                           r'|race at unknown origin)')
 FRAME = re.compile(r'^\s*([\w.]+)\+0x[0-9a-f]+/0x[0-9a-f]+(?: \[(\w+)\])?')
 OUR_MODULES = ('pymm', 'pymm_kunit')
-LOCKDEP_OFF = 'Disabling lock debugging due to kernel taint'
+LOCKDEP_OFF = ('Disabling lock debugging due to kernel taint',
+               'turning off the locking correctness validator',
+               'debug_locks off', 'INFO: lockdep is turned off')
+KMEMLEAK_LEAK = 'unreferenced object'
 CONTEXT_AFTER = 40
 
 
@@ -76,6 +133,10 @@ class Report:
         self.reasons = []
         self.skips = []
         self.notes = []
+        # pass name -> {suite.case: status} of the cases it ran
+        self.cases = {}
+        # passes cut short: not compared with the manifest
+        self.unfinished = set()
 
     def problem(self, reason):
         self.reasons.append(reason)
@@ -105,13 +166,15 @@ def find(lines, needle, start=0):
     return -1
 
 
-def leaf_cases(group):
-    """Yield every test case of a kunit.py JSON group, named suite.case."""
+def leaf_cases(group, prefix=''):
+    """Yield every test case of a kunit.py JSON group, named suite.case (a
+    parametrised case's sub-cases: suite.case.param).  @group is the top
+    one, whose own name is not part of the names."""
     for sub in group.get('sub_groups', []):
-        yield from leaf_cases(sub)
+        yield from leaf_cases(sub, f'{prefix}{sub["name"]}.')
     for case in group.get('test_cases', []):
         name = case['name'] or '(unnamed case)'
-        yield dict(case, name=name, full=f'{group["name"]}.{name}')
+        yield dict(case, name=name, full=f'{prefix}{name}')
 
 
 def skip_reasons(lines):
@@ -132,6 +195,7 @@ def parse_pass(name, lines, args, rep):
     end = find(lines, f'pymm-check: pass {name} end', begin)
     if end < 0:
         rep.problem(f'pass {name}: did not finish (crash or hang?)')
+        rep.unfinished.add(name)
         end = len(lines)
     chunk = lines[begin:end]
     log = os.path.join(args.out, f'pass-{name}.log')
@@ -154,6 +218,8 @@ def parse_pass(name, lines, args, rep):
     except (OSError, ValueError):
         cases = []
     count_cases(name, cases, skip_reasons(chunk), rep)
+    if cases:
+        rep.cases[name] = {c['full']: c['status'] for c in cases}
     durations = suite_durations(chunk)
     if durations:
         print(f'pass {name} suite durations (s): ' +
@@ -161,7 +227,9 @@ def parse_pass(name, lines, args, rep):
     bad = sum(1 for c in cases if c['status'] in ('FAIL', 'ERROR'))
     if not cases:
         rep.problem(f'pass {name}: no KUnit results')
-    elif proc.returncode != 0 and bad == 0:
+    elif proc.returncode != 0 and bad == 0 and \
+            any(c['status'] != 'SKIP' for c in cases):
+        # (kunit.py also fails a run whose cases all skipped)
         rep.problem(f'pass {name}: kunit.py parse reported a problem '
                     '(crash or missing results)')
 
@@ -199,6 +267,116 @@ def count_cases(name, cases, reasons, rep):
             rep.reasons.append(f'pass {name}: {case["full"]} {what}')
 
 
+def load_manifest(path=MANIFEST):
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except FileNotFoundError:
+        return {'passes': {}, 'skips': {}}
+
+
+def suite_of(full):
+    return full.split('.', 1)[0]
+
+
+def check_manifest(rep, tier, manifest):
+    """Every pass ran exactly the cases of the manifest, and skipped
+    exactly those the tier may skip."""
+    if not tier:
+        return
+    skips = manifest.get('skips', {})
+    if tier not in skips:
+        rep.problem(f'manifest: no skips listed for tier {tier} '
+                    '(regenerate it, see README "The manifest")')
+        return
+    for name in PASSES:
+        ran = rep.cases.get(name)
+        want = set(manifest.get('passes', {}).get(name, []))
+        if ran is None or name in rep.unfinished:
+            continue    # the pass itself failed, already counted
+        missing = want - set(ran)
+        extra = set(ran) - want
+        gone = {suite_of(c) for c in missing} - {suite_of(c) for c in ran}
+        for suite in sorted(gone):
+            n = sum(1 for c in missing if suite_of(c) == suite)
+            rep.problem(f'pass {name}: suite {suite} did not run ({n} case(s) '
+                        'in the manifest)')
+        for case in sorted(c for c in missing if suite_of(c) not in gone):
+            rep.problem(f'pass {name}: {case} did not run (in the manifest)')
+        for case in sorted(extra):
+            rep.problem(f'pass {name}: {case} is not in the manifest '
+                        '(new? regenerate it, see README "The manifest")')
+        allowed = set(skips[tier].get(name, []))
+        skipped = {c for c, st in ran.items() if st == 'SKIP'}
+        for case in sorted(skipped - allowed):
+            rep.problem(f'pass {name}: {case} skipped, which tier {tier} may not')
+        for case in sorted((allowed - skipped) & set(ran)):
+            rep.problem(f'pass {name}: {case} ran, but the manifest says tier '
+                        f'{tier} skips it (regenerate it?)')
+
+
+def write_manifest(specs, path=MANIFEST):
+    """Rewrite the manifest from the pass-X.json of runs, NAME=DIR each."""
+    manifest = load_manifest(path)
+    for spec in specs:
+        tier, _, out = spec.partition('=')
+        if tier not in TIER_CPUS or not out:
+            print(f'bad tier or dir: {spec} (want NAME=DIR, NAME one of '
+                  f'{", ".join(TIER_CPUS)})')
+            return 1
+        passes, skips = {}, {}
+        for name in PASSES:
+            try:
+                with open(os.path.join(out, f'pass-{name}.json')) as f:
+                    cases = list(leaf_cases(json.load(f)))
+            except (OSError, ValueError) as e:
+                print(f'{tier}: pass {name}: no results ({e})')
+                return 1
+            bad = [c['full'] for c in cases if c['status'] not in ('PASS', 'SKIP')]
+            if bad or not cases:
+                print(f'{tier}: pass {name}: not a passing run '
+                      f'({", ".join(bad) or "no cases"})')
+                return 1
+            passes[name] = sorted(c['full'] for c in cases)
+            skips[name] = sorted(c['full'] for c in cases if c['status'] == 'SKIP')
+        old = manifest.get('passes')
+        if old and old != passes:
+            for name in PASSES:
+                a, b = set(old.get(name, [])), set(passes[name])
+                print(f'{tier}: pass {name}: +{len(b - a)} -{len(a - b)} case(s)')
+        manifest['passes'] = passes
+        manifest.setdefault('skips', {})[tier] = skips
+        print(f'{tier}: ' + ', '.join(f'pass {n} {len(passes[n])} cases, '
+                                     f'{len(skips[n])} skipped' for n in PASSES))
+    manifest['skips'] = dict(sorted(manifest['skips'].items()))
+    with open(path, 'w') as f:
+        json.dump(manifest, f, indent=1, sort_keys=True)
+        f.write('\n')
+    print(f'wrote {path}')
+    return 0
+
+
+def check_cpus(lines, tier, rep):
+    """The guest had the CPUs the tier is described with."""
+    want = TIER_CPUS.get(tier)
+    if want is None:
+        return
+    got = None
+    for line in lines:
+        m = START_CPUS.search(line)
+        if m:
+            got = int(m.group(1))
+            break
+    if got is None:
+        rep.problem(f'tier {tier}: the init script did not say how many CPUs '
+                    'the guest has')
+    elif got < want:
+        rep.problem(f'tier {tier}: the guest has {got} CPU(s), the tier is '
+                    f'described with {want}')
+    else:
+        print(f'tier {tier}: {got} CPU(s), {want} expected')
+
+
 def sanitizer_block(lines, i):
     """If a KASAN/KCSAN report starts at line i (its first rule), return
     (kind, index of its closing rule or of the last line)."""
@@ -231,13 +409,107 @@ def kcsan_report(lines, begin, end):
     return head, tops
 
 
+class Windows:
+    """The expect-WARN windows of a log, and the WARN_ONCE state that
+    decides how many reports each of them must see."""
+
+    def __init__(self):
+        self.cur = None          # the open window
+        self.fired = {'load': set(), 'boot': set()}
+        self.allowed = {}        # kind -> reports allowed in windows
+        self.problems = []       # (line index, reason)
+
+    def begin(self, i, line):
+        words = line.split(EXPECT_BEGIN, 1)[1].lstrip(':').split()
+        spec = {}
+        for word in words:
+            m = EXPECT_ITEM.match(word)
+            if not m:
+                break
+            kind = m.group(1)
+            if kind not in WARN_KINDS and not kind.startswith(KASAN_KIND):
+                self.problems.append((i, f'expect-WARN window names unknown '
+                                         f'kind "{kind}"'))
+            spec[kind] = (m.group(2), int(m.group(3)))
+        if self.cur:
+            self.problems.append((i, 'expect-WARN window opened inside another '
+                                     f'(opened at console.log:{self.cur["at"] + 1})'))
+        self.cur = {'at': i, 'spec': spec, 'seen': {}}
+
+    def end(self, i):
+        if not self.cur:
+            self.problems.append((i, 'expect-WARN end without a begin'))
+            return
+        w, self.cur = self.cur, None
+        what = ' '.join(f'{k}{op}{n}' for k, (op, n) in w['spec'].items()) or '(nothing)'
+        for kind, (op, n) in w['spec'].items():
+            seen = w['seen'].get(kind, 0)
+            scope = WARN_KINDS.get(kind, (None, None))[1]
+            if scope and kind in self.fired[scope]:
+                want = 0        # its WARN_ONCE already printed
+            elif scope:
+                want = min(n, 1)
+            else:
+                want = n
+            ok = seen <= want if op == '<=' else seen == want
+            if not ok:
+                self.problems.append(
+                    (w['at'], f'expect-WARN window "{what}" saw {seen} {kind} '
+                              f'report(s), {op}{want} expected'))
+            if seen and scope:
+                self.fired[scope].add(kind)
+            self.allowed[kind] = self.allowed.get(kind, 0) + seen
+
+    def classify(self, kind, i):
+        """A report of @kind at line i: True if the open window allows it."""
+        scope = WARN_KINDS.get(kind, (None, None))[1]
+        if not self.cur:
+            if scope:
+                self.fired[scope].add(kind)
+            return False
+        w = self.cur
+        if kind is None or kind not in w['spec']:
+            what = ' '.join(f'{k}{op}{n}' for k, (op, n) in w['spec'].items())
+            self.problems.append((i, f'{kind or "unknown"} report inside the '
+                                     f'expect-WARN window "{what or "(nothing)"}" '
+                                     f'opened at console.log:{w["at"] + 1}, which '
+                                     'does not name it'))
+            if scope:
+                self.fired[scope].add(kind)
+            return False
+        w['seen'][kind] = w['seen'].get(kind, 0) + 1
+        return True
+
+    def pymm_loaded(self):
+        self.fired['load'].clear()
+
+    def close(self, n):
+        if self.cur:
+            self.problems.append((self.cur['at'], 'expect-WARN window never closed'))
+            self.cur = None
+
+
+def warn_kind(lines, i):
+    """The WARN_KINDS key of the WARN whose "cut here" is line i, or None."""
+    text = []
+    for line in lines[i + 1:i + 1 + WARN_TEXT_MAX]:
+        if WARN_TEXT_END in line or WARN_BEGIN in line:
+            break
+        text.append(TIMESTAMP.sub('', line))
+    text = '\n'.join(text)
+    for kind, (regex, _) in WARN_KINDS.items():
+        if re.search(regex, text):
+            return kind
+    return None
+
+
 def scan(lines):
-    """Return {pattern: [line index, ...]} of fatal lines, expected WARNs
-    and KASAN reports excepted, the numbers of those seen, and the KCSAN
-    reports as [(line index, headline, first frames), ...]."""
+    """Return {pattern: [line index, ...]} of fatal lines, the WARNs and
+    KASAN reports their windows allowed excepted, the Windows, and the
+    KCSAN reports as [(line index, headline, first frames), ...]."""
     hits = {}
-    expecting = in_warn = allowed = False
-    expected = expected_kasan = 0
+    in_warn = allowed = False
+    win = Windows()
     kcsan = []
     skip_to = -1
     for i, raw in enumerate(lines):
@@ -245,11 +517,13 @@ def scan(lines):
             continue
         line = TIMESTAMP.sub('', raw)
         if EXPECT_BEGIN in line:
-            expecting = True
+            win.begin(i, line)
             continue
         if EXPECT_END in line:
-            expecting = False
+            win.end(i)
             continue
+        if PYMM_LOADED.search(line) or 'pymm-check: pass' in line:
+            win.pymm_loaded()
         kind, end = sanitizer_block(lines, i)
         if kind == 'KCSAN':
             kcsan.append((i + 1,) + kcsan_report(lines, i, end))
@@ -257,14 +531,13 @@ def scan(lines):
             continue
         if kind == 'KASAN':
             skip_to = end
-            if expecting:
-                expected_kasan += 1
-            else:
+            m = KASAN_TYPE.search(lines[i + 1])
+            what = KASAN_KIND + (m.group(1) if m else '?')
+            if not win.classify(what, i + 1):
                 hits.setdefault(KASAN_BUG, []).append(i + 1)
             continue
         if WARN_BEGIN in line:
-            in_warn, allowed = True, expecting
-            expected += allowed
+            in_warn, allowed = True, win.classify(warn_kind(lines, i), i)
             continue
         if in_warn and WARN_END.search(line):
             in_warn = False
@@ -273,7 +546,8 @@ def scan(lines):
             if pat in line and not (pat == 'WARNING:' and in_warn and allowed):
                 hits.setdefault(pat, []).append(i)
                 break
-    return hits, expected, expected_kasan, kcsan
+    win.close(len(lines))
+    return hits, win, kcsan
 
 
 def check_kcsan(kcsan, rep):
@@ -307,18 +581,30 @@ def show_context(lines, hits, path):
             print(f'  {line}')
 
 
+def check_lockdep(lines, rep):
+    """Lockdep may switch itself off only once the KASAN passes began."""
+    start = find(lines, f'pymm-check: pass {TAINT_FROM_PASS} begin')
+    for i, line in enumerate(lines):
+        if not any(pat in line for pat in LOCKDEP_OFF):
+            continue
+        if start < 0 or i < start:
+            rep.problem(f'lockdep switched itself off at console.log:{i + 1}, '
+                        f'before pass {TAINT_FROM_PASS}: "{TIMESTAMP.sub("", line)}"')
+        else:
+            rep.notes.append(f'lockdep switched itself off at console.log:{i + 1} '
+                             f'(pass {TAINT_FROM_PASS} or later: KASAN reports '
+                             'provoked on purpose)')
+        return
+
+
 def check_log(lines, args, rep):
-    hits, expected, expected_kasan, kcsan = scan(lines)
-    if expected:
-        print(f'(allowed {expected} expected WARN(s) inside pymm-expect-warn markers)')
-    if expected_kasan:
-        print(f'(allowed {expected_kasan} expected KASAN report(s) inside '
-              'pymm-expect-warn markers)')
-    off = find(lines, LOCKDEP_OFF)
-    if off >= 0:
-        rep.notes.append(f'lockdep switched itself off at console.log:{off + 1} '
-                         '(kernel tainted, e.g. by a KASAN report): '
-                         'no lock checking after that point')
+    hits, win, kcsan = scan(lines)
+    if win.allowed:
+        print('(allowed inside expect-WARN windows: ' +
+              ', '.join(f'{n} {k}' for k, n in sorted(win.allowed.items())) + ')')
+    for i, reason in win.problems:
+        rep.problem(f'{reason} (console.log:{i + 1})')
+    check_lockdep(lines, rep)
     check_kcsan(kcsan, rep)
     if hits:
         show_context(lines, hits, os.path.join(args.out, 'console.log'))
@@ -329,17 +615,26 @@ def check_log(lines, args, rep):
             rep.problem('init: ' + line.split('pymm-check: ERROR', 1)[1].strip())
 
 
-def check_kmemleak(args, rep):
+def check_kmemleak(lines, args, rep):
+    """Leaks in the saved report (cut from the console between markers on
+    x86), and anywhere in the console, in case those markers were lost."""
     text = read_text(os.path.join(args.out, 'kmemleak.txt'), None)
+    in_console = sum(1 for line in lines if KMEMLEAK_LEAK in line)
     if text is None:
         if not any('kmemleak scan failed' in r for r in rep.reasons):
             rep.problem('kmemleak: no report saved')
-        return
-    n = text.count('unreferenced object')
+        text = ''
+    n = text.count(KMEMLEAK_LEAK)
     if n:
         print('---- kmemleak ----')
         print('\n'.join(text.splitlines()[:80]))
         rep.problem(f'kmemleak: {n} unreferenced object(s)')
+    elif in_console:
+        first = next(i for i, l in enumerate(lines) if KMEMLEAK_LEAK in l)
+        show_context(lines, {KMEMLEAK_LEAK: [first]},
+                     os.path.join(args.out, 'console.log'))
+        rep.problem(f'kmemleak: {in_console} "{KMEMLEAK_LEAK}" in the console '
+                    f'(first at console.log:{first + 1}), none in kmemleak.txt')
 
 
 def check_boot(lines, args, rep):
@@ -399,9 +694,20 @@ def main():
     ap.add_argument('--counts', help='save the counts and reasons as JSON')
     ap.add_argument('--total', nargs='+', metavar='NAME=FILE',
                     help='only sum the --counts files of tiers')
+    ap.add_argument('--write-manifest', nargs='+', metavar='NAME=DIR',
+                    help='only rewrite the manifest from passing runs')
+    ap.add_argument('--tier-cpus', metavar='NAME',
+                    help='only print the CPUs tier NAME is described with')
     args = ap.parse_args()
     if args.total:
         return total(args.total)
+    if args.write_manifest:
+        return write_manifest(args.write_manifest)
+    if args.tier_cpus:
+        if args.tier_cpus not in TIER_CPUS:
+            ap.error(f'unknown tier {args.tier_cpus}')
+        print(TIER_CPUS[args.tier_cpus])
+        return 0
     if not args.out or not args.kunit:
         ap.error('--out and --kunit are required')
     args.out = os.path.abspath(args.out)
@@ -413,10 +719,12 @@ def main():
     for name in PASSES:
         parse_pass(name, lines, args, rep)
     print('==== checks ====')
+    check_manifest(rep, args.tier, load_manifest())
+    check_cpus(lines, args.tier, rep)
     check_log(lines, args, rep)
     crashed = check_boot(lines, args, rep)
     if not crashed:
-        check_kmemleak(args, rep)
+        check_kmemleak(lines, args, rep)
     for skip in rep.skips:
         print(f'SKIP {skip}')
     for note in rep.notes:

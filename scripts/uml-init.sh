@@ -12,7 +12,8 @@
 #        fails its load on purpose), rmmod core.
 # check: fault-injection + kmemleak setup, then per pass (A: no args,
 #        B: debug=1) insmod core, insmod the KUnit module (suites run at
-#        load), rmmod both; then a final kmemleak scan.
+#        load), rmmod both; then passes C (no args) and D (debug=1) of the
+#        KASAN suite alone; then a final kmemleak scan.
 # Markers go to /dev/kmsg so they are ordered with the kernel's messages;
 # the host's scripts/check-report.py keys on them.  Ends with a poweroff:
 # PID 1 must never exit (that panics the kernel).
@@ -161,7 +162,7 @@ kmemleak() { echo "$1" >"$DBG/kmemleak"; }
 check_pass() {
 	local name=$1 args=$2 argv kargv
 	read -ra argv <<<"$args"
-	read -ra kargv <<<"$PYMM_KUNIT_ARGS"
+	read -ra kargv <<<"$PYMM_KUNIT_ARGS ${3-}"
 	mark "pass $name begin (core args: '${args}')"
 	if ! run insmod "$PYMM_CORE_KO" "${argv[@]}"; then
 		error "pass $name: insmod $PYMM_CORE_KO $args failed"
@@ -187,7 +188,23 @@ check_mode() {
 	kmemleak clear
 	check_pass A "$PYMM_PASS_A_ARGS"
 	check_pass B "$PYMM_PASS_B_ARGS"
+	kasan_passes
 	final_kmemleak
+}
+
+# Passes C and D: the KASAN suite alone (kunit's filter_glob), against the
+# per-CPU fast path and against debug mode.  Last: a KASAN report taints
+# the kernel and turns lockdep off for the rest of the boot.  Without
+# KASAN (UML) its cases skip.
+kasan_passes() {
+	local glob=/sys/module/kunit/parameters/filter_glob
+	if ! printf %s pymm_kasan >"$glob"; then
+		error "cannot set $glob"
+		return 0
+	fi
+	check_pass C "$PYMM_PASS_A_ARGS" kasan_reports=1
+	check_pass D "$PYMM_PASS_B_ARGS" kasan_reports=1
+	printf %s '*' >"$glob"
 }
 
 # Objects must be 5 s old to be reported; two scans catch objects only
@@ -209,7 +226,7 @@ main() {
 	[[ -n $OUT && -f $OUT/params ]] || { error "no params (pymm_out='$OUT')"; exit 1; }
 	# shellcheck source=/dev/null
 	. "$OUT/params"
-	mark "start mode=$PYMM_MODE kernel=$(uname -r)"
+	mark "start mode=$PYMM_MODE kernel=$(uname -r) cpus=$(nproc)"
 	case $PYMM_MODE in
 	run) run_mode 2>&1 | tee "$OUT/transcript.txt" ;;
 	check) check_mode ;;

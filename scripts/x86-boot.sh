@@ -11,7 +11,8 @@
 # Environment (and initramfs.sh's):
 #   PYMM_X86_TIMEOUT   seconds before qemu is killed (1500)
 #   PYMM_X86_MEM       guest memory (1G)
-#   PYMM_X86_SMP       guest CPUs (2)
+#   PYMM_X86_SMP       guest CPUs (default: what scripts/check-report.py's
+#                      TIER_CPUS describes the tier with; fewer fails it)
 #   PYMM_X86_APPEND    extra kernel command line
 #   PYMM_X86_MAX_KASAN stop the VM after this many KASAN reports (1000; 0:
 #                      never): in multi-shot mode a loop over a buffer can
@@ -63,7 +64,10 @@ kernel_args() {
 
 qemu_args() {
 	local out=$1
-	local -a a=(-m "${PYMM_X86_MEM:-1G}" -smp "${PYMM_X86_SMP:-2}"
+	local tier=x86 smp
+	[[ $X86_FLAVOR != kcsan ]] || tier=kcsan
+	smp=${PYMM_X86_SMP:-$(python3 "$PYMM_ROOT/scripts/check-report.py" --tier-cpus "$tier")}
+	local -a a=(-m "${PYMM_X86_MEM:-1G}" -smp "$smp"
 		-accel "tcg,thread=multi" -cpu max)
 	[[ ! -f $QBOOT ]] || a+=(-bios "$QBOOT")
 	a+=(-no-reboot -nographic -kernel "$X86_BZIMAGE"

@@ -5,7 +5,8 @@
 # The same check run as scripts/uml-init.sh, with the same markers, so that
 # scripts/check-report.py judges both tiers alike: fault-injection and
 # kmemleak setup, then per pass (A: no args, B: debug=1) insmod pymm.ko,
-# insmod pymm_kunit.ko (the suites run at load), rmmod both; then the final
+# insmod pymm_kunit.ko (the suites run at load), rmmod both; then passes C
+# (no args) and D (debug=1) of the KASAN suite alone; then the final
 # kmemleak scans.  /params (written by initramfs.sh) sets the module
 # arguments; the modules are in /pymm.  Everything comes back over the
 # serial console: the kmemleak report between "pymm-kmemleak: begin" and
@@ -96,14 +97,14 @@ wait_uptime() {
 kmemleak() { echo "$1" >"$DBG/kmemleak"; }
 
 check_pass() {
-	name=$1 args=$2
+	name=$1 args=$2 kargs=${3-}
 	mark "pass $name begin (core args: '${args}')"
 	# shellcheck disable=SC2086 # the arguments are words
 	if ! run insmod "$MODDIR/pymm.ko" $args; then
 		error "pass $name: insmod $MODDIR/pymm.ko $args failed"
 	else
 		# shellcheck disable=SC2086
-		run insmod "$MODDIR/pymm_kunit.ko" $PYMM_KUNIT_ARGS ||
+		run insmod "$MODDIR/pymm_kunit.ko" $PYMM_KUNIT_ARGS $kargs ||
 			error "pass $name: insmod $MODDIR/pymm_kunit.ko failed"
 		# Module load addresses, to decode a later kmemleak backtrace.
 		echo "== /proc/modules (pass $name) =="
@@ -137,7 +138,22 @@ check_mode() {
 	kmemleak clear
 	check_pass A "$PYMM_PASS_A_ARGS"
 	check_pass B "$PYMM_PASS_B_ARGS"
+	kasan_passes
 	final_kmemleak
+}
+
+# Passes C and D: the KASAN suite alone (kunit's filter_glob), against the
+# per-CPU fast path and against debug mode.  Last: a KASAN report taints
+# the kernel and turns lockdep off for the rest of the boot.
+kasan_passes() {
+	glob=/sys/module/kunit/parameters/filter_glob
+	if ! printf %s pymm_kasan >"$glob"; then
+		error "cannot set $glob"
+		return 0
+	fi
+	check_pass C "$PYMM_PASS_A_ARGS" kasan_reports=1
+	check_pass D "$PYMM_PASS_B_ARGS" kasan_reports=1
+	printf %s '*' >"$glob"
 }
 
 main() {
