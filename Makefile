@@ -10,6 +10,7 @@
 #   make check-x86        the same in qemu (x86_64, TCG) with KASAN
 #   make check-kcsan      the same in qemu with KCSAN (not part of check)
 #   make bench            pymm vs kmalloc, kmem_cache and CPython (results/bench.*)
+#   make torture          pymm_torture.ko alone: DURATION=<s> (300) TIER=<uml|x86>
 #   make lint             checkpatch --strict, W=1 and sparse (C=2) builds
 #   make clean            kbuild clean of the modules
 #
@@ -33,7 +34,7 @@ KARCH = $(if $(shell grep -sx CONFIG_UML=y $(KDIR)/.config),ARCH=um)
 KDIR_IS_UML := $(if $(filter $(abspath $(KDIR)),$(abspath $(PYMM_BUILD))),1)
 
 .PHONY: all modules kernel run check check-uml check-x86 check-kcsan bench \
-	lint clean help
+	torture lint clean help
 
 all: modules
 
@@ -60,6 +61,9 @@ check-kcsan:
 
 bench:
 	@$(PYMM_ROOT)/scripts/bench.sh
+
+torture:
+	@TIER="$(TIER)" DURATION="$(DURATION)" $(PYMM_ROOT)/scripts/torture.sh
 
 lint:
 	@$(PYMM_ROOT)/scripts/lint.sh
