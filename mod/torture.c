@@ -410,6 +410,7 @@ void tt_nap(unsigned int ms)
 						     end - jiffies) ?: 1);
 }
 
+#define TT_DROP_CACHES	"/proc/sys/vm/drop_caches"
 #define TT_RELEASE_POOLS "/sys/module/pymm/parameters/release_free_pools"
 
 static char tt_release_pools_saved[4];
@@ -424,6 +425,8 @@ static int tt_shrink_thread(void *arg)
 	int err;
 
 	tt_rnd_init(&rnd, 1000);
+	/* 4 does nothing but silence the log line of every later write. */
+	tt_write_file(TT_DROP_CACHES, "4");
 	while (!kthread_should_stop()) {
 		tt_nap(tt_shrink_ms / 2 + tt_rand(&rnd, tt_shrink_ms + 1));
 		if (kthread_should_stop())
@@ -431,7 +434,7 @@ static int tt_shrink_thread(void *arg)
 		if (tt_release_pools_saved[0])
 			tt_write_file(TT_RELEASE_POOLS,
 				      tt_rand(&rnd, 2) ? "1" : "0");
-		err = tt_write_file("/proc/sys/vm/drop_caches", "2");
+		err = tt_write_file(TT_DROP_CACHES, "2");
 		if (!err)
 			tt_count(TT_OP_SHRINK);
 	}
@@ -525,7 +528,8 @@ static void tt_check_leaks(const struct tt_summary *start)
 	if (err)
 		tt_error(TT_ERR_DEBUGFS, "cannot read %s: %d", TT_SUMMARY, err);
 	else
-		tt_error(TT_ERR_LEAK, "blocks_inuse %ld, large_allocs %ld at the end; %ld and %ld at the start",
+		tt_error(TT_ERR_LEAK,
+			 "blocks_inuse %ld, large_allocs %ld at the end; %ld and %ld at the start",
 			 now.blocks_inuse, now.large_allocs,
 			 start->blocks_inuse, start->large_allocs);
 }

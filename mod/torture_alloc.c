@@ -162,7 +162,8 @@ static bool tt_blk_check(const struct tt_blk *b, enum tt_err err,
 
 	if (tt_stamp_ok(b, m, b->size, &bad))
 		return true;
-	tt_error(err, "%s: block %p (%zu bytes, seq %u, owner %u, allocated on CPU %u): byte %zu is %#x",
+	tt_error(err,
+		 "%s: block %p (%zu bytes, seq %u, owner %u, allocated on CPU %u): byte %zu is %#x",
 		 when, b->p, b->size, b->seq, b->owner, b->cpu, bad, m[bad]);
 	return false;
 }
@@ -192,7 +193,8 @@ static bool tt_live_add(struct tt_blk *b)
 		hlist_add_head(&b->hnode, &bk->head);
 	spin_unlock_irqrestore(&bk->lock, flags);
 	if (dup)
-		tt_error(TT_ERR_DUP, "%p (%zu bytes) handed out on CPU %d while live (seq %u, %zu bytes, owner %u, allocated on CPU %u)",
+		tt_error(TT_ERR_DUP,
+			 "%p (%zu bytes) handed out on CPU %d while live (seq %u, %zu bytes, owner %u, allocated on CPU %u)",
 			 b->p, b->size, raw_smp_processor_id(), other.seq,
 			 other.size, other.owner, other.cpu);
 	return !dup;
@@ -949,7 +951,8 @@ static void tt_inject_one(struct tt_actx *c, unsigned int kind)
 	if (total == 1 && (d[e.want] == 1 ||
 			   (e.alt != TT_EC_NONE && d[e.alt] == 1)))
 		return;
-	tt_error(TT_ERR_INJ_COUNT, "%s: %s +%ld expected +1 (err_invalid +%ld, err_middle +%ld, err_double_free +%ld, err_corruption +%ld)",
+	tt_error(TT_ERR_INJ_COUNT,
+		 "%s: %s +%ld expected +1 (err_invalid +%ld, err_middle +%ld, err_double_free +%ld, err_corruption +%ld)",
 		 e.what, tt_errc_names[e.want], d[e.want], d[0], d[1], d[2],
 		 corr);
 }

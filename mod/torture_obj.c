@@ -141,6 +141,7 @@ static bool tt_is_leaf(const struct tt_hdr *h)
  */
 static bool tt_cb_enter(struct tt_hdr *h, const char *cb)
 {
+	/* Pairs with the release in tt_new(): the header is complete. */
 	u32 magic = smp_load_acquire(&h->magic);
 
 	if (!magic && !strcmp(cb, "traverse"))
@@ -154,7 +155,8 @@ static bool tt_cb_enter(struct tt_hdr *h, const char *cb)
 		tt_error(TT_ERR_CB_CONTEXT, "%s() of object %u of heap %s outside process context",
 			 cb, h->id, h->th->name);
 	if (atomic_read(&h->th->destroyed))
-		tt_error(TT_ERR_CB_AFTER_DESTROY, "%s() of object %u of heap %s ran after pymm_heap_destroy() returned",
+		tt_error(TT_ERR_CB_AFTER_DESTROY,
+			 "%s() of object %u of heap %s ran after pymm_heap_destroy() returned",
 			 cb, h->id, h->th->name);
 	return true;
 }
@@ -285,6 +287,7 @@ static void *tt_new(struct tt_th *th, enum tt_kind kind)
 	h->kind = kind;
 	h->id = id;
 	h->th = th;
+	/* The magic last: a traverse() that sees it sees the rest. */
 	smp_store_release(&h->magic, TT_OBJ_MAGIC);
 	if (rec) {
 		rec->leaf = tt_is_leaf(h);
@@ -307,7 +310,8 @@ static bool tt_reached(const struct tt_hdr *h)
 	}
 	rec = tt_rec(h);
 	if (rec && atomic_read(&rec->released)) {
-		tt_error(TT_ERR_REACHABLE_FREED, "object %u of heap %s is reachable but was released",
+		tt_error(TT_ERR_REACHABLE_FREED,
+			 "object %u of heap %s is reachable but was released",
 			 h->id, h->th->name);
 		return false;
 	}
@@ -567,10 +571,12 @@ static void tt_destroy(struct tt_slot *s)
 		if (!rec->used || atomic_read(&rec->released))
 			continue;
 		if (!rec->leaf)
-			tt_error(TT_ERR_NOT_RELEASED, "node %u of heap %s: unreachable, but pymm_heap_destroy() returned without releasing it",
+			tt_error(TT_ERR_NOT_RELEASED,
+				 "node %u of heap %s: unreachable, but pymm_heap_destroy() returned without releasing it",
 				 i, th->name);
 		else if (!rec->snap)
-			tt_error(TT_ERR_NOT_RELEASED, "leaf %u of heap %s: unreferenced, but pymm_heap_destroy() returned without releasing it",
+			tt_error(TT_ERR_NOT_RELEASED,
+				 "leaf %u of heap %s: unreferenced, but pymm_heap_destroy() returned without releasing it",
 				 i, th->name);
 		else
 			tt_count(TT_OP_ORPHAN);
@@ -646,13 +652,13 @@ static int tt_wait_released(struct tt_th *th, int want, unsigned int ms)
 
 	while ((got = atomic_read(&th->released)) < want &&
 	       time_before(jiffies, end) && !kthread_should_stop())
-		msleep(10);
+		msleep(20);
 	return got;
 }
 
 static void tt_autogc_round(struct tt_th *th)
 {
-	int base = atomic_read(&th->released), made = 0, got;
+	int base = atomic_read(&th->released), made = 0, got, late;
 	struct tt_node *n;
 	unsigned int i;
 	long ret;
@@ -674,16 +680,22 @@ static void tt_autogc_round(struct tt_th *th)
 	if (kthread_should_stop())
 		return;
 	tt_count(TT_OP_AUTOGC_ROUND);
-	if (made == tt_autogc_objs && got < made - made / 20)
-		tt_error(TT_ERR_AUTOGC, "%d of %d garbage self-cycles reclaimed by automatic collection within %u ms",
-			 got, made, tt_autogc_ms);
+	if (made == tt_autogc_objs && got < made - made / 20) {
+		/* Slow, or stalled?  Say which, then fail either way. */
+		late = tt_wait_released(th, base + made - made / 20,
+					5 * tt_autogc_ms) - base;
+		tt_error(TT_ERR_AUTOGC,
+			 "%d of %d garbage self-cycles reclaimed by automatic collection within %u ms (%d after %u ms more)",
+			 got, made, tt_autogc_ms, late, 5 * tt_autogc_ms);
+	}
 	ret = pymm_collect(th->heap, 2);
 	if (ret < 0)
 		tt_error(TT_ERR_COLLECT, "pymm_collect(%s) = %ld", th->name,
 			 ret);
 	got = tt_wait_released(th, base + made, 1000) - base;
 	if (got != made && !kthread_should_stop())
-		tt_error(TT_ERR_NOT_RELEASED, "%d of %d garbage self-cycles released after a full collection",
+		tt_error(TT_ERR_NOT_RELEASED,
+			 "%d of %d garbage self-cycles released after a full collection",
 			 got, made);
 }
 
@@ -764,7 +776,8 @@ void tt_obj_stop(void)
 	list_for_each_entry(th, &tt_all_th, node) {
 		for (i = 0; th->recs && i < TT_MAX_IDS; i++) {
 			if (atomic_read(&th->recs[i].ext))
-				tt_error(TT_ERR_NOT_RELEASED, "leaf %u of heap %s: %d held references left at the end",
+				tt_error(TT_ERR_NOT_RELEASED,
+					 "leaf %u of heap %s: %d held references left at the end",
 					 i, th->name,
 					 atomic_read(&th->recs[i].ext));
 		}
