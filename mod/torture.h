@@ -130,8 +130,8 @@ void tt_error(enum tt_err err, const char *fmt, ...) __printf(2, 3);
 long tt_errors(enum tt_err err);
 
 /* The expect-WARN window around one call that pymm must refuse. */
-void tt_expect_warn_begin(const char *what);
-void tt_expect_warn_end(const char *what);
+void tt_expect_warn_begin(const char *kinds);
+void tt_expect_warn_end(void);
 
 /* The rows of the debugfs summary the torture reads. */
 struct tt_summary {

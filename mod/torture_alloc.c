@@ -696,14 +696,14 @@ static long tt_bad_work(void *arg)
  * inside the expect-WARN window.
  */
 static void tt_bad_on(struct tt_actx *c, struct tt_bad *bad, int cpu,
-		      const char *what)
+		      const char *what, const char *kinds)
 {
 	unsigned int how = tt_rand(&c->rnd, 3);
 	long err = -ENODEV;
 
 	if (how == 2)
 		set_cpus_allowed_ptr(current, cpumask_of(cpu));
-	tt_expect_warn_begin(what);
+	tt_expect_warn_begin(kinds);
 	if (how == 0) {
 		cpus_read_lock();
 		if (cpu_online(cpu))
@@ -714,7 +714,7 @@ static void tt_bad_on(struct tt_actx *c, struct tt_bad *bad, int cpu,
 	}
 	if (err)
 		tt_bad_call(bad);
-	tt_expect_warn_end(what);
+	tt_expect_warn_end();
 	if (bad->api == TT_API_USABLE && bad->size)
 		tt_error(TT_ERR_INJ_RET, "%s: pymm_usable_size(%p) = %zu, not 0",
 			 what, bad->p, bad->size);
@@ -782,16 +782,17 @@ static bool tt_inj_dfree(struct tt_actx *c, bool xcpu, bool older,
 	if (!xcpu) {
 		e->what = older ? "double free of an older free block" :
 				  "double free";
-		tt_expect_warn_begin(e->what);
+		tt_expect_warn_begin("double_free=1");
 		tt_bad_call(&bad);
-		tt_expect_warn_end(e->what);
+		tt_expect_warn_end();
 		preempt_enable();
 		tt_count(older ? TT_OP_INJ_DFREE_OLDER : TT_OP_INJ_DFREE);
 	} else {
 		preempt_enable();
 		e->what = "double free on another CPU";
 		bad.api = tt_rand(&c->rnd, 3) ? TT_API_FREE : TT_API_USABLE;
-		tt_bad_on(c, &bad, tt_other_cpu(&c->rnd, cpu), e->what);
+		tt_bad_on(c, &bad, tt_other_cpu(&c->rnd, cpu), e->what,
+			  "double_free=1");
 		tt_count(TT_OP_INJ_DFREE_XCPU);
 	}
 	/* The freed block must not come out twice, nor over q. */
@@ -822,7 +823,7 @@ static bool tt_inj_dfree_large(struct tt_actx *c, struct tt_expect *e)
 	e->want = TT_EC_INVALID;
 	e->what = "double free of a large block";
 	tt_bad_on(c, &bad, tt_other_cpu(&c->rnd, raw_smp_processor_id()),
-		  e->what);
+		  e->what, "invalid=1");
 	tt_count(TT_OP_INJ_DFREE_LARGE);
 	return true;
 }
@@ -845,7 +846,8 @@ static bool tt_inj_middle(struct tt_actx *c, struct tt_expect *e)
 	e->alt = b->size > PYMM_SMALL_MAX ? TT_EC_INVALID : TT_EC_NONE;
 	e->what = "middle pointer";
 	tt_bad_on(c, &bad, tt_other_cpu(&c->rnd, raw_smp_processor_id()),
-		  e->what);
+		  e->what, e->alt == TT_EC_NONE ? "middle=1" :
+						"middle<=1 invalid<=1");
 	tt_count(TT_OP_INJ_MIDDLE);
 	tt_blk_check(b, TT_ERR_INJ_DAMAGE, "after a middle pointer");
 	tt_blk_usable(b);
@@ -871,7 +873,7 @@ static bool tt_inj_foreign(struct tt_actx *c, struct tt_expect *e)
 	e->want = TT_EC_INVALID;
 	e->what = "foreign pointer";
 	tt_bad_on(c, &bad, tt_other_cpu(&c->rnd, raw_smp_processor_id()),
-		  e->what);
+		  e->what, "invalid=1");
 	tt_count(TT_OP_INJ_FOREIGN);
 	for (i = 0; i < size; i++) {
 		if (buf[i] != tt_pat(0x5a, i)) {
