@@ -70,7 +70,7 @@ unsigned int tt_heap_ms = 300;
 module_param_named(heap_ms, tt_heap_ms, uint, 0444);
 MODULE_PARM_DESC(heap_ms, "a heap is destroyed and created again this often");
 
-unsigned int tt_inject = 0x3b;
+unsigned int tt_inject = 0x3f;
 module_param_named(inject, tt_inject, uint, 0444);
 MODULE_PARM_DESC(inject, "bad input, bit mask: 1 double free, 2 double free on another CPU, 4 double free not at the head of a free list, 8 large double free, 16 middle pointer, 32 foreign pointer");
 
