@@ -18,8 +18,11 @@
  * twice or never, an err_* counter that moved by other than what was
  * injected, blocks still in use at the end, ...); the first few of each
  * kind are also printed as "pymm_torture: error <kind>: ..." lines.  The
- * load then succeeds if M is 0 (rmmod pymm_torture afterwards; it holds
- * nothing) and fails with -EIO otherwise, so nothing stays behind.
+ * verdict is that line: once the run is over the load succeeds whatever M
+ * is (rmmod pymm_torture afterwards; it holds nothing).  Failing it would
+ * run everything twice under busybox, whose insmod retries a failed
+ * finit_module() with init_module().  Only a run that cannot start fails
+ * the load.
  *
  * This file owns the parameters, the counters and the run: the threads,
  * the shrinker and hotplug threads, and the final checks.  Every thread is
@@ -32,6 +35,7 @@
 #include <linux/fs.h>
 #include <linux/jiffies.h>
 #include <linux/kthread.h>
+#include <linux/ktime.h>
 #include <linux/module.h>
 #include <linux/random.h>
 #include <linux/sched.h>
@@ -589,8 +593,8 @@ static void tt_stop(void)
 
 static int __init tt_init(void)
 {
-	unsigned long end, next;
 	struct tt_summary start;
+	ktime_t end, next;
 	long ops, errs;
 	int err;
 
@@ -614,12 +618,13 @@ static int __init tt_init(void)
 		pr_err("pymm_torture: cannot start: %d\n", err);
 		tt_error(TT_ERR_HEAP, "start failed: %d", err);
 	} else {
-		end = jiffies + (unsigned long)tt_duration * HZ;
-		next = jiffies + 30 * HZ;
-		while (time_before(jiffies, end)) {
+		/* The clocksource, not jiffies: ticks get lost under qemu TCG. */
+		end = ktime_add_ms(ktime_get(), (u64)tt_duration * MSEC_PER_SEC);
+		next = ktime_add_ms(ktime_get(), 30 * MSEC_PER_SEC);
+		while (ktime_before(ktime_get(), end)) {
 			msleep_interruptible(100);
-			if (time_after(jiffies, next)) {
-				next += 30 * HZ;
+			if (ktime_after(ktime_get(), next)) {
+				next = ktime_add_ms(next, 30 * MSEC_PER_SEC);
 				pr_info("pymm_torture: progress: %ld ops, %ld errors so far\n",
 					tt_sum(tt_ops, TT_NR_OPS),
 					tt_sum(tt_errs, TT_NR_ERRS));
@@ -633,7 +638,7 @@ static int __init tt_init(void)
 	errs = tt_sum(tt_errs, TT_NR_ERRS);
 	pr_info("pymm_torture: %ld ops, %ld errors\n", ops, errs);
 	tt_print_counts();
-	return errs ? -EIO : 0;
+	return 0;
 }
 module_init(tt_init);
 

@@ -182,9 +182,9 @@ check_pass() {
 	mark "pass $name end"
 }
 
-# pymm_torture.ko runs at insmod for the duration and fails its load if it
-# found errors; check-report.py judges its "pymm_torture: N ops, M errors"
-# line, so a failed insmod is not an init error of its own.
+# pymm_torture.ko runs at insmod for the duration; check-report.py judges
+# its "pymm_torture: N ops, M errors" line.  A failed insmod (it could not
+# start) leaves that line out, which the report counts.
 torture_run() {
 	local -a targs
 	read -ra targs <<<"$PYMM_TORTURE_ARGS"

@@ -9,7 +9,7 @@
 # OUTDIR/kmemleak.txt and qemu's exit status to OUTDIR/boot.rc, the files
 # scripts/check-report.py reads.  Exits with qemu's status (137 = timeout).
 # Environment (and initramfs.sh's):
-#   PYMM_X86_TIMEOUT   seconds before qemu is killed (1500, plus the
+#   PYMM_X86_TIMEOUT   seconds before qemu is killed (1500, plus twice the
 #                      torture run's PYMM_TORTURE_DURATION, default 120)
 #   PYMM_X86_MEM       guest memory (1G)
 #   PYMM_X86_SMP       guest CPUs (2)
@@ -73,7 +73,7 @@ qemu_args() {
 }
 
 x86_timeout() {
-	echo "${PYMM_X86_TIMEOUT:-$((1500 + ${PYMM_TORTURE_DURATION:-120}))}"
+	echo "${PYMM_X86_TIMEOUT:-$((1500 + 2 * ${PYMM_TORTURE_DURATION:-120}))}"
 }
 
 # Is the console flooded with KASAN reports?
