@@ -12,6 +12,7 @@
 #   make manifest         rewrite scripts/check-manifest.json from the last
 #                         passing runs' results (results/check*)
 #   make bench            pymm vs kmalloc, kmem_cache and CPython (results/bench.*)
+#   make torture          pymm_torture.ko alone: DURATION=<s> (300) TIER=<uml|x86>
 #   make lint             checkpatch --strict, W=1 and sparse (C=2) builds
 #   make clean            kbuild clean of the modules
 #
@@ -35,7 +36,7 @@ KARCH = $(if $(shell grep -sx CONFIG_UML=y $(KDIR)/.config),ARCH=um)
 KDIR_IS_UML := $(if $(filter $(abspath $(KDIR)),$(abspath $(PYMM_BUILD))),1)
 
 .PHONY: all modules kernel run check check-uml check-x86 check-kcsan bench \
-	lint clean help manifest
+	torture lint clean help manifest
 
 all: modules
 
@@ -69,6 +70,9 @@ manifest:
 
 bench:
 	@$(PYMM_ROOT)/scripts/bench.sh
+
+torture:
+	@TIER="$(TIER)" DURATION="$(DURATION)" $(PYMM_ROOT)/scripts/torture.sh
 
 lint:
 	@$(PYMM_ROOT)/scripts/lint.sh

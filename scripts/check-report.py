@@ -30,7 +30,10 @@ scripts/x86-boot.sh + scripts/x86-init.sh (x86_64 qemu tiers), and:
     kernel are shown, not counted);
   * fails on any kmemleak "unreferenced object", in OUT/kmemleak.txt or
     anywhere in the console, a missing end marker (hang, timeout, panic)
-    and errors reported by the init script.
+    and errors reported by the init script;
+  * counts the pymm_torture.ko run (after "pymm-check: torture begin") as
+    one test case: passed iff its "pymm_torture: N ops, M errors" line is
+    there and M is 0 (--no-kunit: only the torture run, no KUnit passes).
 Prints skipped cases with their reasons, the reasons for failing, and as the
 very last line "N passed, M failed[, K skipped]".  M counts failed and
 crashed test cases plus one per other problem found.  Exit status 0 only if
@@ -117,7 +120,7 @@ KCSAN_BUG = 'BUG: KCSAN:'
 KCSAN_ACCESS = re.compile(r'^\s*((read|write|read-write)\b.* to 0x\S+ of \d+ bytes by '
                           r'|race at unknown origin)')
 FRAME = re.compile(r'^\s*([\w.]+)\+0x[0-9a-f]+/0x[0-9a-f]+(?: \[(\w+)\])?')
-OUR_MODULES = ('pymm', 'pymm_kunit')
+OUR_MODULES = ('pymm', 'pymm_kunit', 'pymm_torture')
 LOCKDEP_OFF = ('Disabling lock debugging due to kernel taint',
                'turning off the locking correctness validator',
                'debug_locks off', 'INFO: lockdep is turned off')
@@ -232,6 +235,38 @@ def parse_pass(name, lines, args, rep):
         # (kunit.py also fails a run whose cases all skipped)
         rep.problem(f'pass {name}: kunit.py parse reported a problem '
                     '(crash or missing results)')
+
+
+TORTURE_BEGIN = 'pymm-check: torture begin'
+TORTURE_END = 'pymm-check: torture end'
+TORTURE_RESULT = re.compile(r'pymm_torture: (\d+) ops, (\d+) errors$')
+TORTURE_LINE = re.compile(r'pymm_torture: (?:start|\w+:|error )')
+
+
+def check_torture(lines, rep):
+    """The torture run is one test case: its result line, M == 0."""
+    begin = find(lines, TORTURE_BEGIN)
+    print('==== torture ====')
+    if begin < 0:
+        rep.problem('torture: never started')
+        return
+    end = find(lines, TORTURE_END, begin)
+    end = len(lines) if end < 0 else end
+    result = None
+    for line in lines[begin:end]:
+        text = TIMESTAMP.sub('', line)
+        m = TORTURE_RESULT.search(text)
+        if m:
+            result = m
+            print(text)
+        elif TORTURE_LINE.search(text):
+            print(text[text.index('pymm_torture:'):])
+    if result is None:
+        rep.problem('torture: no "pymm_torture: N ops, M errors" line (crash or hang?)')
+    elif int(result.group(2)):
+        rep.problem(f'torture: {result.group(2)} errors in {result.group(1)} ops')
+    else:
+        rep.passed += 1
 
 
 def suite_durations(chunk):
@@ -692,6 +727,8 @@ def main():
     ap.add_argument('--kunit', help='path of kunit.py')
     ap.add_argument('--tier', help='name the tier in the last line')
     ap.add_argument('--counts', help='save the counts and reasons as JSON')
+    ap.add_argument('--no-kunit', action='store_true',
+                    help='a torture-only boot: no KUnit passes to parse')
     ap.add_argument('--total', nargs='+', metavar='NAME=FILE',
                     help='only sum the --counts files of tiers')
     ap.add_argument('--write-manifest', nargs='+', metavar='NAME=DIR',
@@ -716,8 +753,9 @@ def main():
     if lines is None:
         rep.problem('no console log')
         lines = []
-    for name in PASSES:
+    for name in () if args.no_kunit else PASSES:
         parse_pass(name, lines, args, rep)
+    check_torture(lines, rep)
     print('==== checks ====')
     check_manifest(rep, args.tier, load_manifest())
     check_cpus(lines, args.tier, rep)

@@ -3,6 +3,9 @@
 # the modules, boot it in check mode (two KUnit passes, fault injection,
 # kmemleak) and judge the result with scripts/check-report.py.
 #
+# Every tier also runs pymm_torture.ko (scripts/*-init.sh, torture_run)
+# and counts it as one test case.
+#
 # Tiers (arguments, default "uml"):
 #   uml    UML kernel (scripts/uml.kunitconfig), results in $PYMM_OUT
 #          (default results/check/)

@@ -7,10 +7,14 @@
 #
 # Usage: scripts/initramfs.sh kasan|kcsan OUTFILE
 # Environment:
-#   PYMM_X86_CORE_KO PYMM_X86_KUNIT_KO  module files (default: the ones
-#                      x86-kernel.sh built in the flavour's source copy)
+#   PYMM_X86_CORE_KO PYMM_X86_KUNIT_KO PYMM_X86_TORTURE_KO  module files
+#                      (default: the ones x86-kernel.sh built in the
+#                      flavour's source copy)
+#   PYMM_MODE          check (default) or torture (see x86-init.sh)
 #   PYMM_PASS_A_ARGS PYMM_PASS_B_ARGS   core module args per pass
 #   PYMM_KUNIT_ARGS    args for the KUnit module (both passes)
+#   PYMM_TORTURE_DURATION  seconds pymm_torture.ko runs (default 120)
+#   PYMM_TORTURE_ARGS  more args for pymm_torture.ko
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -29,11 +33,14 @@ write_params() {
 	printf 'PYMM_PASS_A_ARGS=%s\n' "$(quote "${PYMM_PASS_A_ARGS-}")"
 	printf 'PYMM_PASS_B_ARGS=%s\n' "$(quote "${PYMM_PASS_B_ARGS-debug=1}")"
 	printf 'PYMM_KUNIT_ARGS=%s\n' "$(quote "${PYMM_KUNIT_ARGS-}")"
+	printf 'PYMM_MODE=%s\n' "$(quote "${PYMM_MODE:-check}")"
+	printf 'PYMM_TORTURE_DURATION=%s\n' "$(quote "${PYMM_TORTURE_DURATION:-120}")"
+	printf 'PYMM_TORTURE_ARGS=%s\n' "$(quote "${PYMM_TORTURE_ARGS-}")"
 }
 
 # gen_init_cpio's description of the image.
 cpio_list() {
-	local params=$1 core=$2 kunit=$3 d
+	local params=$1 core=$2 kunit=$3 torture=$4 d
 	for d in /bin /dev /proc /sys /tmp /pymm; do
 		echo "dir $d 0755 0 0"
 	done
@@ -45,16 +52,18 @@ cpio_list() {
 	echo "file /params $params 0644 0 0"
 	echo "file /pymm/pymm.ko $core 0644 0 0"
 	echo "file /pymm/pymm_kunit.ko $kunit 0644 0 0"
+	echo "file /pymm/pymm_torture.ko $torture 0644 0 0"
 }
 
 main() {
 	(($# == 2)) || die "usage: $0 kasan|kcsan OUTFILE"
 	x86_flavor "$1"
-	local out=$2 core kunit gen tmp f
+	local out=$2 core kunit torture gen tmp f
 	core="${PYMM_X86_CORE_KO:-$X86_MODSRC/mod/pymm.ko}"
 	kunit="${PYMM_X86_KUNIT_KO:-$X86_MODSRC/kunit/pymm_kunit.ko}"
+	torture="${PYMM_X86_TORTURE_KO:-$X86_MODSRC/mod/pymm_torture.ko}"
 	gen="$X86_BUILD/usr/gen_init_cpio"
-	for f in "$BUSYBOX" "$core" "$kunit" "$gen"; do
+	for f in "$BUSYBOX" "$core" "$kunit" "$torture" "$gen"; do
 		[[ -f $f ]] || die "missing: $f"
 	done
 	tmp="$(mktemp -d)"
@@ -62,7 +71,7 @@ main() {
 	trap "rm -rf '$tmp'" EXIT
 	write_params >"$tmp/params"
 	# busybox applets as symlinks, so /init finds them on PATH=/bin.
-	cpio_list "$tmp/params" "$core" "$kunit" >"$tmp/list"
+	cpio_list "$tmp/params" "$core" "$kunit" "$torture" >"$tmp/list"
 	"$BUSYBOX" --list | grep -vx -e busybox -e sh |
 		sed 's|.*|slink /bin/& busybox 0777 0 0|' >>"$tmp/list"
 	"$gen" "$tmp/list" >"$out.tmp"

@@ -2,16 +2,18 @@
 # uml-boot.sh - boot the cached UML kernel with the host's / as root
 # (hostfs) and scripts/uml-init.sh as PID 1, under a hard timeout.
 #
-# Usage: scripts/uml-boot.sh run|check|bench OUTDIR
+# Usage: scripts/uml-boot.sh run|check|bench|torture OUTDIR
 # Writes OUTDIR/params for the init script, the whole console to
 # OUTDIR/console.log and UML's exit status to OUTDIR/boot.rc.  Exits with
 # UML's status (124 = timeout).  Environment:
-#   PYMM_CORE_KO PYMM_KUNIT_KO PYMM_DEMO_KO PYMM_BENCH_KO  module files
-#                      (default: the repository's)
+#   PYMM_CORE_KO PYMM_KUNIT_KO PYMM_DEMO_KO PYMM_BENCH_KO PYMM_TORTURE_KO
+#                      module files (default: the repository's)
 #   PYMM_BENCH_ARGS    args for pymm_bench.ko
 #   PYMM_DEBUGFS       debugfs dir printed by `run` (/sys/kernel/debug/pymm)
 #   PYMM_PASS_A_ARGS PYMM_PASS_B_ARGS  core module args per check pass
 #   PYMM_KUNIT_ARGS    args for the KUnit module (both passes)
+#   PYMM_TORTURE_DURATION  seconds pymm_torture.ko runs (check: 60)
+#   PYMM_TORTURE_ARGS  more args for pymm_torture.ko
 #   PYMM_TIMEOUT       seconds before the VM is killed (600)
 #   PYMM_UML_MEM       guest memory (768M: kmemleak costs ~250 bytes a block)
 #   PYMM_VERBOSE=1     stream the console while it runs
@@ -32,6 +34,9 @@ write_params() {
 		printf 'PYMM_PASS_A_ARGS=%q\n' "${PYMM_PASS_A_ARGS-}"
 		printf 'PYMM_PASS_B_ARGS=%q\n' "${PYMM_PASS_B_ARGS-debug=1}"
 		printf 'PYMM_KUNIT_ARGS=%q\n' "${PYMM_KUNIT_ARGS-}"
+		printf 'PYMM_TORTURE_KO=%q\n' "${PYMM_TORTURE_KO:-$PYMM_ROOT/mod/pymm_torture.ko}"
+		printf 'PYMM_TORTURE_DURATION=%q\n' "${PYMM_TORTURE_DURATION:-60}"
+		printf 'PYMM_TORTURE_ARGS=%q\n' "${PYMM_TORTURE_ARGS-}"
 	} >"$out/params"
 }
 
@@ -83,7 +88,7 @@ boot() {
 }
 
 main() {
-	(($# == 2)) || die "usage: $0 run|check|bench OUTDIR"
+	(($# == 2)) || die "usage: $0 run|check|bench|torture OUTDIR"
 	local mode=$1 out=$2 rc=0
 	[[ -x $PYMM_BUILD/linux ]] || die "no UML kernel at $PYMM_BUILD/linux (run make kernel)"
 	mkdir -p "$out"

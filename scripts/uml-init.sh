@@ -12,8 +12,12 @@
 #        fails its load on purpose), rmmod core.
 # check: fault-injection + kmemleak setup, then per pass (A: no args,
 #        B: debug=1) insmod core, insmod the KUnit module (suites run at
-#        load), rmmod both; then passes C (no args) and D (debug=1) of the
-#        KASAN suite alone; then a final kmemleak scan.
+#        load), rmmod both; then the torture run (below); then passes C
+#        (no args) and D (debug=1) of the KASAN suite alone; then a final
+#        kmemleak scan.
+# torture: kmemleak setup, insmod core, insmod pymm_torture.ko
+#        duration=$PYMM_TORTURE_DURATION (it runs at load and prints
+#        "pymm_torture: N ops, M errors"), rmmod both, kmemleak scan.
 # Markers go to /dev/kmsg so they are ordered with the kernel's messages;
 # the host's scripts/check-report.py keys on them.  Ends with a poweroff:
 # PID 1 must never exit (that panics the kernel).
@@ -179,16 +183,50 @@ check_pass() {
 	mark "pass $name end"
 }
 
+# pymm_torture.ko runs at insmod for the duration; check-report.py judges
+# its "pymm_torture: N ops, M errors" line.  A failed insmod (it could not
+# start) leaves that line out, which the report counts.
+torture_run() {
+	local -a targs
+	read -ra targs <<<"$PYMM_TORTURE_ARGS"
+	mark "torture begin (duration ${PYMM_TORTURE_DURATION}s)"
+	if ! run insmod "$PYMM_CORE_KO"; then
+		error "torture: insmod $PYMM_CORE_KO failed"
+	else
+		if run insmod "$PYMM_TORTURE_KO" \
+			duration="$PYMM_TORTURE_DURATION" "${targs[@]}"; then
+			run rmmod "$(modname "$PYMM_TORTURE_KO")" ||
+				error "torture: rmmod $(modname "$PYMM_TORTURE_KO") failed"
+		fi
+		cat /proc/modules >"$OUT/modules-torture.txt" || true
+		run rmmod "$(modname "$PYMM_CORE_KO")" ||
+			error "torture: rmmod $(modname "$PYMM_CORE_KO") failed"
+	fi
+	mark "torture end"
+}
+
 check_mode() {
 	need_file "$PYMM_CORE_KO"
 	need_file "$PYMM_KUNIT_KO"
+	need_file "$PYMM_TORTURE_KO"
 	setup_fault_injection
 	wait_uptime 6
 	kmemleak scan
 	kmemleak clear
 	check_pass A "$PYMM_PASS_A_ARGS"
 	check_pass B "$PYMM_PASS_B_ARGS"
+	torture_run
 	kasan_passes
+	final_kmemleak
+}
+
+torture_mode() {
+	need_file "$PYMM_CORE_KO"
+	need_file "$PYMM_TORTURE_KO"
+	wait_uptime 6
+	kmemleak scan
+	kmemleak clear
+	torture_run
 	final_kmemleak
 }
 
@@ -231,6 +269,7 @@ main() {
 	run) run_mode 2>&1 | tee "$OUT/transcript.txt" ;;
 	check) check_mode ;;
 	bench) bench_mode ;;
+	torture) torture_mode ;;
 	*) error "unknown mode '$PYMM_MODE'"; exit 1 ;;
 	esac
 }

@@ -9,7 +9,8 @@
 # OUTDIR/kmemleak.txt and qemu's exit status to OUTDIR/boot.rc, the files
 # scripts/check-report.py reads.  Exits with qemu's status (137 = timeout).
 # Environment (and initramfs.sh's):
-#   PYMM_X86_TIMEOUT   seconds before qemu is killed (1500)
+#   PYMM_X86_TIMEOUT   seconds before qemu is killed (1500, plus twice the
+#                      torture run's PYMM_TORTURE_DURATION, default 120)
 #   PYMM_X86_MEM       guest memory (1G)
 #   PYMM_X86_SMP       guest CPUs (default: what scripts/check-report.py's
 #                      TIER_CPUS describes the tier with; fewer fails it)
@@ -75,6 +76,10 @@ qemu_args() {
 	printf '%s\n' "${a[@]}"
 }
 
+x86_timeout() {
+	echo "${PYMM_X86_TIMEOUT:-$((1500 + 2 * ${PYMM_TORTURE_DURATION:-120}))}"
+}
+
 # Is the console flooded with KASAN reports?
 kasan_flood() {
 	local max=${PYMM_X86_MAX_KASAN:-1000} n
@@ -91,7 +96,7 @@ boot() {
 	mapfile -t args < <(qemu_args "$out")
 	printf '%q ' qemu-system-x86_64 "${args[@]}" >"$out/cmdline"
 	echo >>"$out/cmdline"
-	timeout -s KILL "${PYMM_X86_TIMEOUT:-1500}" \
+	timeout -s KILL "$(x86_timeout)" \
 		qemu-system-x86_64 "${args[@]}" </dev/null >"$out/console.log" 2>&1 &
 	pid=$!
 	if [[ ${PYMM_VERBOSE:-0} == 1 ]]; then
@@ -142,7 +147,7 @@ main() {
 	case $rc in
 	0) ;;
 	124 | 137) [[ $(<"$out/boot.rc") == kasan-flood ]] ||
-		log "qemu timed out after ${PYMM_X86_TIMEOUT:-1500}s" ;;
+		log "qemu timed out after $(x86_timeout)s" ;;
 	*) log "qemu exited with status $rc" ;;
 	esac
 	return "$rc"

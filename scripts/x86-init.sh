@@ -5,10 +5,12 @@
 # The same check run as scripts/uml-init.sh, with the same markers, so that
 # scripts/check-report.py judges both tiers alike: fault-injection and
 # kmemleak setup, then per pass (A: no args, B: debug=1) insmod pymm.ko,
-# insmod pymm_kunit.ko (the suites run at load), rmmod both; then passes C
-# (no args) and D (debug=1) of the KASAN suite alone; then the final
-# kmemleak scans.  /params (written by initramfs.sh) sets the module
-# arguments; the modules are in /pymm.  Everything comes back over the
+# insmod pymm_kunit.ko (the suites run at load), rmmod both; then the
+# torture run (insmod pymm.ko, insmod pymm_torture.ko duration=..., rmmod
+# both); then passes C (no args) and D (debug=1) of the KASAN suite alone;
+# then the final kmemleak scans.  PYMM_MODE=torture does only the torture
+# run and the scans.  /params (written by initramfs.sh) sets the mode and
+# the module arguments; the modules are in /pymm.  Everything comes back over the
 # serial console: the kmemleak report between "pymm-kmemleak: begin" and
 # "pymm-kmemleak: end" lines, which x86-boot.sh cuts out into
 # kmemleak.txt.  Ends with `reboot -f` (no ACPI, so no power-off: qemu runs
@@ -22,6 +24,9 @@ MODDIR=/pymm
 PYMM_PASS_A_ARGS=
 PYMM_PASS_B_ARGS=debug=1
 PYMM_KUNIT_ARGS=
+PYMM_MODE=check
+PYMM_TORTURE_DURATION=120
+PYMM_TORTURE_ARGS=
 
 # Print a marker into the kernel log (and so onto the console).
 mark() {
@@ -129,16 +134,47 @@ final_kmemleak() {
 	echo "pymm-kmemleak: end"
 }
 
+# pymm_torture.ko runs at insmod for the duration; check-report.py judges
+# its "pymm_torture: N ops, M errors" line (missing if it could not start).
+torture_run() {
+	mark "torture begin (duration ${PYMM_TORTURE_DURATION}s)"
+	if ! run insmod "$MODDIR/pymm.ko"; then
+		error "torture: insmod $MODDIR/pymm.ko failed"
+	else
+		# shellcheck disable=SC2086 # the arguments are words
+		if run insmod "$MODDIR/pymm_torture.ko" \
+			duration="$PYMM_TORTURE_DURATION" $PYMM_TORTURE_ARGS; then
+			run rmmod pymm_torture || error "torture: rmmod pymm_torture failed"
+		fi
+		echo "== /proc/modules (torture) =="
+		cat /proc/modules || true
+		run rmmod pymm || error "torture: rmmod pymm failed"
+	fi
+	mark "torture end"
+}
+
 check_mode() {
 	need_file "$MODDIR/pymm.ko"
 	need_file "$MODDIR/pymm_kunit.ko"
+	need_file "$MODDIR/pymm_torture.ko"
 	setup_fault_injection
 	wait_uptime 6
 	kmemleak scan
 	kmemleak clear
 	check_pass A "$PYMM_PASS_A_ARGS"
 	check_pass B "$PYMM_PASS_B_ARGS"
+	torture_run
 	kasan_passes
+	final_kmemleak
+}
+
+torture_mode() {
+	need_file "$MODDIR/pymm.ko"
+	need_file "$MODDIR/pymm_torture.ko"
+	wait_uptime 6
+	kmemleak scan
+	kmemleak clear
+	torture_run
 	final_kmemleak
 }
 
@@ -161,8 +197,11 @@ main() {
 	setup_mounts
 	# shellcheck source=/dev/null
 	[ ! -f /params ] || . /params
-	mark "start mode=check kernel=$(uname -r) cpus=$(nproc)"
-	check_mode
+	mark "start mode=$PYMM_MODE kernel=$(uname -r) cpus=$(nproc)"
+	case $PYMM_MODE in
+	torture) torture_mode ;;
+	*) check_mode ;;
+	esac
 }
 
 main "$@"
