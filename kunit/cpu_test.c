@@ -370,7 +370,7 @@ static struct kunit_case pymm_cpu_cases[] = {
 	KUNIT_CASE(counters_of_all_cpus_add_up),
 	KUNIT_CASE(current_pool_of_an_offlined_cpu_is_handed_back),
 	KUNIT_CASE(shrinker_counts_nothing_for_current_pools_in_use),
-	KUNIT_CASE(unload_hands_back_the_pools_of_a_cpu_going_down_meanwhile),
+	KUNIT_CASE_SLOW(unload_hands_back_the_pools_of_a_cpu_going_down_meanwhile),
 	{}
 };
 
