@@ -176,7 +176,16 @@ void pymm_heap_destroy(struct pymm_heap *heap)
 	WRITE_ONCE(heap->enabled, false);
 	cancel_work_sync(&heap->work);
 	pymm_unfreeze(heap);
-	pymm_collect(heap, PYMM_NR_GENS - 1);
+	/*
+	 * An object on the dead list still holds its references, so a
+	 * collection sees what it points to as referenced from outside, and
+	 * destroying it later can leave a cycle that is garbage.  Drain
+	 * first, and collect again as long as a collection found garbage:
+	 * its deaths can free more cycles.
+	 */
+	do {
+		pymm_heap_drain(heap, true);
+	} while (pymm_collect(heap, PYMM_NR_GENS - 1) > 0);
 
 	/*
 	 * The cut: a last put that finds orphaned false is waited for, and
