@@ -217,7 +217,7 @@ static void double_free_deep_in_private_list_is_caught(struct kunit *test)
 	fl_four_freed(test, bag, blk);
 	e0 = fl_errors(test, PT_ERR_DOUBLE_FREE);
 	f0 = fl_frees(test);
-	pt_expect_warn_begin();
+	pt_expect_warn_begin("double_free=2");
 	pymm_free(blk[1]);
 	pymm_free(blk[0]);
 	pt_expect_warn_end();
@@ -257,7 +257,7 @@ static void double_free_deep_in_shared_list_is_caught(struct kunit *test)
 	}
 	e0 = fl_errors(test, PT_ERR_DOUBLE_FREE);
 	f0 = fl_frees(test);
-	pt_expect_warn_begin();
+	pt_expect_warn_begin("double_free=2");
 	pymm_free(blk[1]);
 	pymm_free(blk[0]);
 	pt_expect_warn_end();
@@ -285,7 +285,7 @@ static void size_and_realloc_of_a_free_block_deep_in_a_list_are_refused(struct k
 	st->blk[1] = blk[0];
 	st->n = 2;
 	e0 = fl_errors(test, PT_ERR_DOUBLE_FREE);
-	pt_expect_warn_begin();
+	pt_expect_warn_begin("double_free=2");
 	fl_size_step(st);
 	pt_expect_warn_end();
 	e1 = fl_errors(test, PT_ERR_DOUBLE_FREE);
@@ -345,7 +345,7 @@ static void double_free_on_another_cpu_is_caught(struct kunit *test)
 	st->n = 2;
 	e0 = fl_errors(test, PT_ERR_DOUBLE_FREE);
 	f0 = fl_frees(test);
-	pt_expect_warn_begin();
+	pt_expect_warn_begin("double_free=2");
 	fl_on_cpu(test, 1, fl_free_step, st);
 	pt_expect_warn_end();
 	e1 = fl_errors(test, PT_ERR_DOUBLE_FREE);
@@ -373,7 +373,7 @@ static void size_and_realloc_on_another_cpu_of_a_free_block_are_refused(struct k
 	st->blk[1] = blk[1];
 	st->n = 2;
 	e0 = fl_errors(test, PT_ERR_DOUBLE_FREE);
-	pt_expect_warn_begin();
+	pt_expect_warn_begin("double_free=2");
 	fl_on_cpu(test, 1, fl_size_step, st);
 	pt_expect_warn_end();
 	e1 = fl_errors(test, PT_ERR_DOUBLE_FREE);
@@ -464,7 +464,7 @@ static void cycle_in_a_private_list_is_cut_when_its_pool_goes_back(struct kunit 
 	pymm_test_set_free_link(blk[0], blk[3]);
 	pt_read_classes(test, c0);
 	e0 = fl_errors(test, PT_ERR_CORRUPTION);
-	pt_expect_warn_begin();
+	pt_expect_warn_begin("corruption=1");
 	fl_flush(test);
 	pt_expect_warn_end();
 	e1 = fl_errors(test, PT_ERR_CORRUPTION);

@@ -101,7 +101,7 @@ static void gc_node_finalize(void *obj)
 	}
 	if (n->freeze_heap && c) {
 		/* Not allowed from a callback: WARN_ONCE and -EDEADLK. */
-		pr_info("gc: %s: pymm_freeze() in finalize()\n",
+		pr_info("gc: %s freeze_deadlock=2 pymm_freeze() in finalize()\n",
 			GC_EXPECT_WARN_BEGIN);
 		c->freeze_ret = pymm_freeze(n->freeze_heap);
 		c->unfreeze_ret = pymm_unfreeze(n->freeze_heap);

@@ -453,7 +453,7 @@ static unsigned int pymm_arena_trim_one(struct pymm_arena *arena,
 	arena->nfreepools = 0;
 	arena->npresent -= n;
 	pymm_pages_held -= n;
-	/* Some pool of it is in use, or it would not be on this list. */
+	/* Some pool of it is in use: pymm_arena_trim() skips free arenas. */
 	list_add(&arena->link, &pymm_full_arenas);
 	return n;
 }
@@ -489,7 +489,14 @@ static unsigned long pymm_arena_trim(void)
 		/* Trimmed arenas leave the list: each batch starts at the head. */
 		list_for_each_entry_safe(arena, next, &pymm_usable_arenas,
 					 link) {
-			if (arena->reserved)
+			/*
+			 * A wholly free arena on this list was just grown for
+			 * an allocation that has not taken its pool yet:
+			 * trimming it would leave an arena of no pages that
+			 * never goes back.
+			 */
+			if (arena->reserved ||
+			    arena->nfreepools == arena->npresent)
 				continue;
 			if (batch >= PYMM_TRIM_BATCH || !budget) {
 				more = budget != 0;

@@ -72,11 +72,15 @@ WARN_KINDS = {
     'invalid': (r'pymm: \w+\(.*\): not a live block', 'load'),
     'middle': (r'pymm: \w+\(.*\): points into the middle of a block', 'load'),
     'double_free': (r'pymm: \w+\(.*\): double free', 'load'),
-    'corruption': (r'pymm: \w+\(.*\): red zone or poison overwritten', 'load'),
+    'corruption': (r'pymm: \w+.*\): red zone or poison overwritten', 'load'),
     'gfp': (r'pymm: zone modifiers are not supported', 'load'),
     'bad_type': (r'pymm: pymm_obj_new: bad heap or type', 'load'),
     'collect_deadlock': (r'pymm: pymm_collect\(.*\) from under its own lock or callback',
                          'load'),
+    'freeze_deadlock': (r'pymm: pymm_(un)?freeze\(.*\) from under its own lock or callback',
+                        'load'),
+    'obj_too_big': (r'pymm: pymm_obj_new: type \S+: \d+ bytes is more than kmalloc',
+                    'load'),
     'refcount_saturated': (r'refcount_t: saturated; leaking memory', 'boot'),
     'refcount_underflow': (r'refcount_t: underflow; use-after-free', 'boot'),
     'refcount_add_on_0': (r'refcount_t: addition on 0; use-after-free', 'boot'),
@@ -88,7 +92,7 @@ PYMM_LOADED = re.compile(r'pymm: \d+ size classes up to')
 WARN_TEXT_END = 'Modules linked in'
 WARN_TEXT_MAX = 8
 # CPUs each tier is described with; fewer fails the tier.
-TIER_CPUS = {'uml': 1, 'x86': 2, 'kcsan': 2}
+TIER_CPUS = {'uml': 1, 'x86': 2, 'kcsan': 2, 'torture-uml': 1, 'torture-x86': 2}
 START_CPUS = re.compile(r'pymm-check: start .*\bcpus=(\d+)')
 MANIFEST = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'check-manifest.json')
 STAMP = re.compile(r'^\[\s*(\d+\.\d+)\] ?')
@@ -757,7 +761,8 @@ def main():
         parse_pass(name, lines, args, rep)
     check_torture(lines, rep)
     print('==== checks ====')
-    check_manifest(rep, args.tier, load_manifest())
+    if not args.no_kunit:
+        check_manifest(rep, args.tier, load_manifest())
     check_cpus(lines, args.tier, rep)
     check_log(lines, args, rep)
     crashed = check_boot(lines, args, rep)
