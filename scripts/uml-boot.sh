@@ -60,7 +60,7 @@ boot_args() {
 		"init=$PYMM_ROOT/scripts/uml-init.sh" \
 		"con=null con0=null,fd:1 ssl=null console=tty0" \
 		"printk.devkmsg=on" \
-		"pymm_out=$out" ${PYMM_UML_APPEND:-}
+		"pymm_out=$out" "${PYMM_UML_APPEND:-}"
 }
 
 # Run UML in the background under timeout(1), which makes itself a process
