@@ -270,20 +270,29 @@ static void gc_auto_gen2_waits_for_a_quarter_of_long_lived(struct kunit *test)
  * the new objects from the threshold (issue 10, bug 3: with gen0's count
  * "allocations minus deaths", rounds left 7,000 of 20,000 waiting for an
  * explicit collection).  The client stays on one CPU; the worker may run
- * on another.
+ * on another, and the two contend for the heap lock.
  *
  * The self-cycles are made under the heap lock, so no collection ever sees
  * one that is not garbage yet: once the worker is done, what still waits is
  * gen0, at most its threshold (700), i.e. at least 96.5% of a round is
  * reclaimed, more than the 95% asked for.  Each round must get there
- * within 1 s of its end.
+ * within 1 s of its end.  That is a real machine's bound: where one
+ * pymm_collect() of a round's 20,000, measured first in the same boot,
+ * takes longer than 0.5 s (qemu TCG with KASAN and lockdep: 2.4-2.9 s), a
+ * round gets twice that, or as long as it took to make if that was longer
+ * (TCG's pace varies by 3x from round to round): the worker keeps pace
+ * with the client, round after round.
  */
-#define GC_ROUNDS		100
 #define GC_ROUND_CYCLES		20000
 #define GC_THRESHOLD0		700
 #define GC_ROUND_MS		1000
 /* Self-cycles made per hold of the heap lock. */
 #define GC_BATCH		100
+
+static unsigned int gc_rounds = 100;
+module_param(gc_rounds, uint, 0444);
+MODULE_PARM_DESC(gc_rounds,
+		 "rounds of 20,000 self-cycles in gc_auto's pace case (default 100; 0 skips it)");
 
 /* @n self-cycles, made under one hold of the heap lock. */
 static void gc_self_cycles(struct kunit *test, struct gc_ctx *ctx,
@@ -306,36 +315,54 @@ static void gc_self_cycles(struct kunit *test, struct gc_ctx *ctx,
 	KUNIT_ASSERT_EQ(test, i, n);
 }
 
-static void gc_auto_leaves_at_most_700_of_each_of_100_rounds_after_1s(struct kunit *test)
+static void gc_auto_reclaims_each_round_of_20000_to_700_within_1s(struct kunit *test)
 {
 	struct gc_ctx *ctx = test->priv;
 	struct gc_counts *c = ctx->counts;
 	unsigned int round, i, left, failed = 0, worst = 0, worst_round = 0;
-	unsigned long made = 0, end;
+	unsigned long made = 0, make_ms, max_make_ms = 0, end, waited;
+	unsigned long reclaim_ms, max_reclaim_ms = 0;
+	unsigned long bound_ms, round_ms = 0, collect_ms;
 	int cpu;
 
-	/*
-	 * Known failure, issue 10 bug 3 still open on SMP: with the worker on
-	 * another CPU, its destroy loop loses the heap lock to this client
-	 * and falls thousands of objects behind per round.  Run where it
-	 * holds (one CPU) until that is fixed; the skip is in the manifest.
-	 */
-	if (num_online_cpus() > 1)
-		kunit_skip(test, "open bug: on %u CPUs the worker falls behind (issue 10, bug 3)",
-			   num_online_cpus());
+	if (!gc_rounds)
+		kunit_skip(test, "gc_rounds=0");
 	cpu = raw_smp_processor_id();
 	KUNIT_ASSERT_EQ(test, set_cpus_allowed_ptr(current, cpumask_of(cpu)),
 			0);
-	for (round = 0; round < GC_ROUNDS; round++) {
+
+	/* This machine's speed: one round collected by the client itself. */
+	pymm_set_threshold(ctx->heap, 0, 10, 10);
+	end = jiffies;
+	for (i = 0; i < GC_ROUND_CYCLES; i += GC_BATCH)
+		gc_self_cycles(test, ctx, GC_BATCH);
+	make_ms = jiffies_to_msecs(jiffies - end);
+	end = jiffies;
+	KUNIT_ASSERT_EQ(test, pymm_collect(ctx->heap, 0), GC_ROUND_CYCLES);
+	collect_ms = jiffies_to_msecs(jiffies - end);
+	made += GC_ROUND_CYCLES;
+	KUNIT_ASSERT_EQ(test, atomic_read(&c->released), made);
+	pymm_set_threshold(ctx->heap, GC_THRESHOLD0, 10, 10);
+	bound_ms = max_t(unsigned long, GC_ROUND_MS, 2 * collect_ms);
+	kunit_info(test, "one round made in %lu ms, collected by pymm_collect() in %lu ms: bound %lu ms\n",
+		   make_ms, collect_ms, bound_ms);
+	for (round = 0; round < gc_rounds; round++) {
+		end = jiffies;
 		for (i = 0; i < GC_ROUND_CYCLES; i += GC_BATCH)
 			gc_self_cycles(test, ctx, GC_BATCH);
 		made += GC_ROUND_CYCLES;
-		/* Wait for the worker, up to 1 s, then judge the round. */
-		end = jiffies + msecs_to_jiffies(GC_ROUND_MS);
+		make_ms = jiffies_to_msecs(jiffies - end);
+		max_make_ms = max(max_make_ms, make_ms);
+		round_ms = max(bound_ms, make_ms);
+		/* Wait for the worker, up to the bound, then judge the round. */
+		waited = jiffies;
+		end = waited + msecs_to_jiffies(round_ms);
 		while (made - atomic_read(&c->released) > GC_THRESHOLD0 &&
 		       time_before(jiffies, end))
 			usleep_range(500, 1000);
 		left = made - atomic_read(&c->released);
+		reclaim_ms = jiffies_to_msecs(jiffies - waited);
+		max_reclaim_ms = max(max_reclaim_ms, reclaim_ms);
 		if (left > worst) {
 			worst = left;
 			worst_round = round;
@@ -351,11 +378,12 @@ static void gc_auto_leaves_at_most_700_of_each_of_100_rounds_after_1s(struct kun
 			break;
 		}
 	}
-	kunit_info(test, "%u of %d rounds of %d self-cycles on CPU %d in the bound: at most %u still waiting after a round (round %u)\n",
-		   round, GC_ROUNDS, GC_ROUND_CYCLES, cpu, worst, worst_round);
+	kunit_info(test, "%u of %u rounds of %d self-cycles on CPU %d (of %u) in the bound: at most %u still waiting after a round (round %u); slowest round made in %lu ms, reclaimed in %lu ms\n",
+		   round, gc_rounds, GC_ROUND_CYCLES, cpu, num_online_cpus(),
+		   worst, worst_round, max_make_ms, max_reclaim_ms);
 	KUNIT_EXPECT_EQ_MSG(test, failed, 0,
-			    "a round with more than %d self-cycles still waiting 1 s after: round %u, %u",
-			    GC_THRESHOLD0, worst_round, worst);
+			    "a round with more than %d self-cycles still waiting %lu ms after: round %u, %u",
+			    GC_THRESHOLD0, round_ms, worst_round, worst);
 	KUNIT_EXPECT_EQ(test, set_cpus_allowed_ptr(current, cpu_possible_mask),
 			0);
 	pymm_collect(ctx->heap, 2);
@@ -368,7 +396,7 @@ static struct kunit_case gc_auto_cases[] = {
 	KUNIT_CASE(gc_auto_zero_threshold_disables_collection),
 	KUNIT_CASE(gc_auto_gen1_runs_after_10_gen0_collections),
 	KUNIT_CASE(gc_auto_gen2_waits_for_a_quarter_of_long_lived),
-	KUNIT_CASE(gc_auto_leaves_at_most_700_of_each_of_100_rounds_after_1s),
+	KUNIT_CASE_SLOW(gc_auto_reclaims_each_round_of_20000_to_700_within_1s),
 	{}
 };
 

@@ -273,7 +273,7 @@ static void pymm_delete_garbage(struct pymm_heap *heap,
 				unsigned long *collected,
 				unsigned long *uncollectable)
 {
-	struct llist_node *held = NULL, *node;
+	struct llist_node *held = NULL, *dying = NULL, *node;
 	struct pymm_obj *o, *next;
 
 	list_for_each_entry(o, garbage, gc_link) {
@@ -293,13 +293,14 @@ static void pymm_delete_garbage(struct pymm_heap *heap,
 
 	llist_for_each_entry_safe(o, next, held, dead) {
 		if (refcount_dec_and_test(&o->ref)) {
-			pymm_obj_destroy(o);
+			o->dead.next = dying;
+			dying = &o->dead;
 			(*collected)++;
 		} else {
 			(*uncollectable)++;
 		}
-		cond_resched();
 	}
+	pymm_obj_destroy_list(heap, llist_reverse_order(dying));
 }
 
 /*

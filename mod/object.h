@@ -57,6 +57,9 @@
 #define PYMM_GEN_COLLECTING	4		/* on a collection's lists */
 #define PYMM_GEN_NONE		5		/* untracked: being destroyed */
 
+/* Dead objects cleared per hold of the heap lock. */
+#define PYMM_DESTROY_BATCH	64
+
 /* pymm_obj.state bits, used by the collector under heap->lock. */
 #define PYMM_UNREACHABLE	BIT(0)
 
@@ -229,9 +232,8 @@ static inline void pymm_test_destroy_waits(struct pymm_heap *heap)
 {
 }
 #endif
-void pymm_obj_destroy(struct pymm_obj *o);
+void pymm_obj_destroy_list(struct pymm_heap *heap, struct llist_node *list);
 void pymm_heap_drain(struct pymm_heap *heap, bool wait);
-void pymm_untrack(struct pymm_obj *o);
 
 /* gc.c */
 long pymm_collect_locked(struct pymm_heap *heap, int generation);

@@ -24,6 +24,8 @@ MODDIR=/pymm
 PYMM_PASS_A_ARGS=
 PYMM_PASS_B_ARGS=debug=1
 PYMM_KUNIT_ARGS=
+PYMM_PASS_A_KUNIT_ARGS=gc_rounds=10
+PYMM_PASS_B_KUNIT_ARGS=gc_rounds=0
 PYMM_MODE=check
 PYMM_TORTURE_DURATION=120
 PYMM_TORTURE_ARGS=
@@ -161,8 +163,8 @@ check_mode() {
 	wait_uptime 6
 	kmemleak scan
 	kmemleak clear
-	check_pass A "$PYMM_PASS_A_ARGS"
-	check_pass B "$PYMM_PASS_B_ARGS"
+	check_pass A "$PYMM_PASS_A_ARGS" "$PYMM_PASS_A_KUNIT_ARGS"
+	check_pass B "$PYMM_PASS_B_ARGS" "$PYMM_PASS_B_KUNIT_ARGS"
 	torture_run
 	kasan_passes
 	final_kmemleak
