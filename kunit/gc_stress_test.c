@@ -84,7 +84,15 @@ static const struct pymm_type gc_link_type = {
 	.release = gc_link_release,
 };
 
-/* Skip, with the reason, if @objects objects may not fit. */
+static bool gc_million = true;
+module_param(gc_million, bool, 0444);
+MODULE_PARM_DESC(gc_million,
+		 "run gc_stress's two million-object cases (default 1; under TCG each takes 3 minutes)");
+
+/*
+ * Skip, with the reason, if @objects objects may not fit, or if the
+ * million-object cases are turned off.
+ */
 static void gc_need_memory(struct kunit *test, unsigned long objects)
 {
 	/* block (88 bytes in debug mode), kmemleak record, slack */
@@ -92,6 +100,8 @@ static void gc_need_memory(struct kunit *test, unsigned long objects)
 	unsigned long need = objects * per / PAGE_SIZE + (32UL << 20) / PAGE_SIZE;
 	unsigned long avail = si_mem_available();
 
+	if (!gc_million)
+		kunit_skip(test, "gc_million=0");
 	if (avail < need)
 		kunit_skip(test, "needs %lu MiB, %lu MiB available (PYMM_UML_MEM)",
 			   need >> (20 - PAGE_SHIFT), avail >> (20 - PAGE_SHIFT));

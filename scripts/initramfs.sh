@@ -14,9 +14,10 @@
 #   PYMM_PASS_A_ARGS PYMM_PASS_B_ARGS   core module args per pass
 #   PYMM_KUNIT_ARGS    args for the KUnit module (both passes)
 #   PYMM_PASS_A_KUNIT_ARGS PYMM_PASS_B_KUNIT_ARGS  and per pass, after
-#                      them (default gc_rounds=10 and gc_rounds=0: under
-#                      TCG a round of gc_auto's pace case takes 4 s, and
-#                      debug mode changes nothing in the collector)
+#                      them (default gc_rounds=10, and "gc_rounds=0
+#                      gc_million=0": under TCG a round of gc_auto's pace
+#                      case takes 4 s and a million-object case 3 minutes,
+#                      and debug mode changes nothing in the collector)
 #   PYMM_TORTURE_DURATION  seconds pymm_torture.ko runs (default 120)
 #   PYMM_TORTURE_ARGS  more args for pymm_torture.ko
 set -euo pipefail
@@ -38,7 +39,7 @@ write_params() {
 	printf 'PYMM_PASS_B_ARGS=%s\n' "$(quote "${PYMM_PASS_B_ARGS-debug=1}")"
 	printf 'PYMM_KUNIT_ARGS=%s\n' "$(quote "${PYMM_KUNIT_ARGS-}")"
 	printf 'PYMM_PASS_A_KUNIT_ARGS=%s\n' "$(quote "${PYMM_PASS_A_KUNIT_ARGS-gc_rounds=10}")"
-	printf 'PYMM_PASS_B_KUNIT_ARGS=%s\n' "$(quote "${PYMM_PASS_B_KUNIT_ARGS-gc_rounds=0}")"
+	printf 'PYMM_PASS_B_KUNIT_ARGS=%s\n' "$(quote "${PYMM_PASS_B_KUNIT_ARGS-gc_rounds=0 gc_million=0}")"
 	printf 'PYMM_MODE=%s\n' "$(quote "${PYMM_MODE:-check}")"
 	printf 'PYMM_TORTURE_DURATION=%s\n' "$(quote "${PYMM_TORTURE_DURATION:-120}")"
 	printf 'PYMM_TORTURE_ARGS=%s\n' "$(quote "${PYMM_TORTURE_ARGS-}")"
