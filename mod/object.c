@@ -320,9 +320,10 @@ static bool pymm_obj_finalize(struct pymm_obj *o)
  *
  * Up to PYMM_DESTROY_BATCH objects are finalized, then untracked and
  * cleared under one hold of the heap lock, then released and freed, in
- * @list's order.  Taking the lock once per object let a client that
- * allocates under pymm_lock() win it nearly every time, and the destroyer
- * fell behind by thousands of objects per round on 2 CPUs.
+ * @list's order.  Taken once per object, the lock went to a client
+ * allocating under pymm_lock() on another CPU between any two objects: on
+ * the x86_64 tier the slowest of 30 rounds of 20,000 garbage self-cycles
+ * took 5.2 s to reclaim, against 2.0 s in batches.
  *
  * Called by the drain loop and by the collector, with heap->drain_lock held
  * and heap->drainer == current, so that deaths it causes are queued.
@@ -347,6 +348,8 @@ void pymm_obj_destroy_list(struct pymm_heap *heap, struct llist_node *list)
 			n++;
 		}
 		*tail = NULL;
+		if (!batch)
+			continue;	/* all resurrected */
 
 		pymm_gc_lock(heap);
 		pymm_untrack_batch(heap, batch);
