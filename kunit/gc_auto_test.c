@@ -315,11 +315,22 @@ static void gc_self_cycles(struct kunit *test, struct gc_ctx *ctx,
 	KUNIT_ASSERT_EQ(test, i, n);
 }
 
+/* One round of GC_ROUND_CYCLES self-cycles; return how long it took, in ms. */
+static unsigned long gc_round(struct kunit *test, struct gc_ctx *ctx)
+{
+	unsigned long start = jiffies;
+	unsigned int i;
+
+	for (i = 0; i < GC_ROUND_CYCLES; i += GC_BATCH)
+		gc_self_cycles(test, ctx, GC_BATCH);
+	return jiffies_to_msecs(jiffies - start);
+}
+
 static void gc_auto_reclaims_each_round_of_20000_to_700_within_1s(struct kunit *test)
 {
 	struct gc_ctx *ctx = test->priv;
 	struct gc_counts *c = ctx->counts;
-	unsigned int round, i, left, failed = 0, worst = 0, worst_round = 0;
+	unsigned int round, left, failed = 0, worst = 0, worst_round = 0;
 	unsigned long made = 0, make_ms, max_make_ms = 0, end, waited;
 	unsigned long reclaim_ms, max_reclaim_ms = 0;
 	unsigned long bound_ms, round_ms = 0, collect_ms;
@@ -333,10 +344,7 @@ static void gc_auto_reclaims_each_round_of_20000_to_700_within_1s(struct kunit *
 
 	/* This machine's speed: one round collected by the client itself. */
 	pymm_set_threshold(ctx->heap, 0, 10, 10);
-	end = jiffies;
-	for (i = 0; i < GC_ROUND_CYCLES; i += GC_BATCH)
-		gc_self_cycles(test, ctx, GC_BATCH);
-	make_ms = jiffies_to_msecs(jiffies - end);
+	make_ms = gc_round(test, ctx);
 	end = jiffies;
 	KUNIT_ASSERT_EQ(test, pymm_collect(ctx->heap, 0), GC_ROUND_CYCLES);
 	collect_ms = jiffies_to_msecs(jiffies - end);
@@ -347,11 +355,8 @@ static void gc_auto_reclaims_each_round_of_20000_to_700_within_1s(struct kunit *
 	kunit_info(test, "one round made in %lu ms, collected by pymm_collect() in %lu ms: bound %lu ms\n",
 		   make_ms, collect_ms, bound_ms);
 	for (round = 0; round < gc_rounds; round++) {
-		end = jiffies;
-		for (i = 0; i < GC_ROUND_CYCLES; i += GC_BATCH)
-			gc_self_cycles(test, ctx, GC_BATCH);
+		make_ms = gc_round(test, ctx);
 		made += GC_ROUND_CYCLES;
-		make_ms = jiffies_to_msecs(jiffies - end);
 		max_make_ms = max(max_make_ms, make_ms);
 		round_ms = max(bound_ms, make_ms);
 		/* Wait for the worker, up to the bound, then judge the round. */
