@@ -62,7 +62,7 @@ our_warnings() {
 }
 
 run_warning_build() {
-	local blog="$PYMM_CACHE/lint-build.log" found
+	local blog="$PYMM_CACHE/lint-build${PYMM_M//\//_}.log" found
 	log "W=1 + sparse (C=2) rebuild of $PYMM_M (log: $blog)"
 	make -C "$PYMM_BUILD" ARCH=um M="$PYMM_M" clean >/dev/null
 	if ! make -C "$PYMM_BUILD" ARCH=um M="$PYMM_M" W=1 C=2 CHECK=sparse \
