@@ -1,6 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The generational cycle collector.
+ * The generational cycle collector, and freeze and unfreeze: the middle of
+ * the object layers (see object.h), calling object.c only; heap.c calls it
+ * through gc.h.
+ *
+ * It owns the generations' statistics and counts, the long-lived counts,
+ * and a collection's private lists: an object on one has gen ==
+ * PYMM_GEN_COLLECTING and is counted in heap->ncollecting, and only this
+ * file moves it on or off, under the heap lock.
+ *
+ * Locking: a collection runs under collect_lock (its caller's), holds
+ * drain_lock as the heap's drainer throughout, so that the deaths it causes
+ * are queued and destroyed before it returns, and holds the heap lock while
+ * it decides (steps 1-4 and 7), dropping it only around each finalizer;
+ * gen_lock is taken briefly each time objects move between a generation and
+ * a private list.  Freeze and unfreeze take collect_lock, the heap lock and
+ * gen_lock, in that order.
  *
  * A collection of generation g merges generations 0..g into a private list
  * and, holding the heap lock so that no edge changes:
@@ -31,24 +46,26 @@
  * heap lock, which the collector holds while it decides.  An object whose
  * refcount already reached zero is left to its destroyer.
  *
- * Automatic collection follows CPython: gen0 when it holds more than its
- * threshold (700) objects, gen1 once 10 gen0 collections have happened
- * since its last, gen2 once 10 gen1 collections have, and only while the
- * objects moved into gen2 since the last full collection exceed a quarter
- * of those that survived it.  (CPython's own test is count > threshold for
- * every generation, one collection later for gen1 and gen2.)  CPython
- * counts gen0 as allocations minus deallocations; pymm counts the objects
- * in gen0, which is the same number when only gen0 objects die, but
+ * Automatic collection follows CPython (whose default thresholds heap.c
+ * gives a new heap): gen0 when it holds more than gen0's threshold objects,
+ * gen1 once gen1's threshold of gen0 collections have happened since its
+ * last, gen2 once gen2's threshold of gen1 collections have, and only while
+ * the objects moved into gen2 since the last full collection exceed a
+ * quarter of those that survived it.  (CPython's own test is count >
+ * threshold for every generation, one collection later for gen1 and gen2.)
+ * CPython counts gen0 as allocations minus deallocations; pymm counts the
+ * objects in gen0, which is the same number when only gen0 objects die, but
  * cannot be cancelled by deaths of the previous collection's garbage while
  * a client allocates on another CPU or between preemptions: garbage never
- * sits in gen0 above the threshold without a collection queued.  It runs
- * in the heap's worker, never where an object is allocated.
+ * sits in gen0 above the threshold without a collection queued.  It runs in
+ * the heap's worker, never where an object is allocated.
  */
 #include <linux/export.h>
 #include <linux/sched.h>
 #include <linux/timekeeping.h>
 
 #include "object.h"
+#include "gc.h"
 
 /* pymm_obj.state: refcount was zero at update_refs, its destroyer owns it. */
 #define PYMM_DYING	BIT(1)
@@ -218,14 +235,18 @@ static unsigned long pymm_settle(struct pymm_heap *heap,
 	return n;
 }
 
-/* Take generations 0..@g onto @set. */
-static void pymm_gather(struct pymm_heap *heap, int g, struct list_head *set)
+/*
+ * Take generations @from..@to onto the private list @set.  Called with the
+ * heap lock held, as every change to a private list is.
+ */
+static void pymm_gather(struct pymm_heap *heap, int from, int to,
+			struct list_head *set)
 {
 	unsigned long flags;
 	int i;
 
 	spin_lock_irqsave(&heap->gen_lock, flags);
-	for (i = 0; i <= g; i++) {
+	for (i = from; i <= to; i++) {
 		list_splice_tail_init(&heap->gens[i].objects, set);
 		heap->ncollecting += heap->gens[i].nobjs;
 		heap->gens[i].nobjs = 0;
@@ -342,14 +363,11 @@ static void pymm_account(struct pymm_heap *heap, int g, unsigned long survivors,
 	}
 }
 
-/**
- * pymm_collect_locked - collect generations 0..@g
- * @heap: the heap, with collect_lock held
- * @g: the oldest generation to collect
- *
+/*
+ * Collect generations 0..@g of @heap, with collect_lock held.
  * Return: the number of unreachable objects freed.
  */
-long pymm_collect_locked(struct pymm_heap *heap, int g)
+static long pymm_collect_locked(struct pymm_heap *heap, int g)
 {
 	unsigned int dest = min(g + 1, PYMM_NR_GENS - 1);
 	unsigned long survivors, n, collected = 0, uncollectable = 0;
@@ -360,11 +378,10 @@ long pymm_collect_locked(struct pymm_heap *heap, int g)
 	u64 start = ktime_get_ns();
 
 	pymm_count(heap, g);
-	mutex_lock(&heap->drain_lock);
 	pymm_drain_begin(heap);
 	pymm_gc_lock(heap);
 
-	pymm_gather(heap, g, &set);
+	pymm_gather(heap, 0, g, &set);
 	survivors = pymm_find_unreachable(heap, &set, &unreachable, dest);
 	pymm_splice(heap, &set, dest, survivors);
 
@@ -440,8 +457,9 @@ static int pymm_auto_generation(struct pymm_heap *heap)
 		struct pymm_gen *gen = &heap->gens[i];
 		unsigned long count = i ? gen->count : pymm_gen0_nobjs(heap);
 
-		/* gen0 holding more than 700 objects, gen1 and gen2 after
-		 * 10 collections of the generation below.
+		/* gen0 once it holds more objects than its threshold, gen1
+		 * and gen2 once their count of collections of the generation
+		 * below reaches theirs.
 		 */
 		if (!gen->threshold ||
 		    (i ? count < gen->threshold : count <= gen->threshold))
@@ -487,7 +505,7 @@ void pymm_collect_kick(struct pymm_heap *heap)
 	unsigned int t0 = READ_ONCE(heap->gens[0].threshold);
 
 	if (t0 && READ_ONCE(heap->enabled) && pymm_gen0_nobjs(heap) > t0)
-		queue_work(pymm_wq, &heap->work);
+		pymm_heap_queue(heap);
 }
 
 /*
@@ -499,8 +517,6 @@ static int pymm_regen(struct pymm_heap *heap, int from, int to, int into,
 		      const char *fn)
 {
 	LIST_HEAD(set);
-	unsigned long flags;
-	int i;
 
 	if (WARN_ONCE(current == READ_ONCE(heap->lock_owner) ||
 		      current == READ_ONCE(heap->drainer),
@@ -509,13 +525,7 @@ static int pymm_regen(struct pymm_heap *heap, int from, int to, int into,
 		return -EDEADLK;
 	mutex_lock(&heap->collect_lock);
 	pymm_gc_lock(heap);
-	spin_lock_irqsave(&heap->gen_lock, flags);
-	for (i = from; i <= to; i++) {
-		list_splice_tail_init(&heap->gens[i].objects, &set);
-		heap->ncollecting += heap->gens[i].nobjs;
-		heap->gens[i].nobjs = 0;
-	}
-	spin_unlock_irqrestore(&heap->gen_lock, flags);
+	pymm_gather(heap, from, to, &set);
 	pymm_settle(heap, &set, into);
 	pymm_gc_unlock(heap);
 	mutex_unlock(&heap->collect_lock);

@@ -1,16 +1,24 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Heaps: GC domains, their worker, and their debugfs directory.
+ * Heaps: the public heap API, the heap's worker, and its debugfs directory;
+ * the top of the object layers (see object.h), calling gc.c and object.c.
  *
- * Each heap has a work item on pymm's workqueue that destroys the objects
- * whose last reference was dropped where callbacks could not run, and runs
- * the automatic collections that pymm_obj_new() asks for.
+ * It owns the creation and the destruction of heaps, their settings (the
+ * thresholds, the enabled switch), pymm_lock(), the worker function and
+ * the debugfs files.  Each heap has a work item on pymm's workqueue
+ * (object.c queues it) that destroys the objects whose last reference was
+ * dropped where callbacks could not run, and runs the automatic
+ * collections that pymm_obj_new() asks for.
  *
  * A heap's lifetime: pymm_heap_create(), then pymm_heap_destroy(), which
  * collects what it can and reports what is still referenced.  Such objects
  * become orphans (see object.c) and the heap's struct lives on until the
- * last of them is freed; heap->nobjs counts the live objects plus one for
- * the heap itself.
+ * last of them is freed; object.c counts them in heap->nobjs, plus one
+ * for the heap itself, and frees the struct.
+ *
+ * Locking: this file has no lock of its own.  It takes the heap's locks
+ * through object.h's helpers, gc.c and object.c, and gen_lock alone for a
+ * consistent snapshot of the generations' lengths in the gc file.
  *
  * debugfs, /sys/kernel/debug/pymm/heaps/<name>/:
  *   gc         per generation: objects, threshold, count, collections,
@@ -33,12 +41,7 @@
 
 #include "pymm_internal.h"
 #include "object.h"
-
-struct workqueue_struct *pymm_wq;
-
-/* Every heap whose struct is alive, orphaned ones included. */
-static LIST_HEAD(pymm_heaps);
-static DEFINE_SPINLOCK(pymm_heaps_lock);
+#include "gc.h"
 
 static const unsigned int pymm_default_threshold[PYMM_NR_GENS] = {
 	700, 10, 10
@@ -52,23 +55,6 @@ static void pymm_heap_work(struct work_struct *work)
 	pymm_collect_auto(heap);
 }
 
-static void pymm_heap_free(struct pymm_heap *heap)
-{
-	unsigned long flags;
-
-	spin_lock_irqsave(&pymm_heaps_lock, flags);
-	list_del(&heap->node);
-	spin_unlock_irqrestore(&pymm_heaps_lock, flags);
-	kfree(heap);
-}
-
-/* Called by object.c when an orphan's memory is freed. */
-void pymm_heap_put(struct pymm_heap *heap)
-{
-	if (atomic_long_dec_and_test(&heap->nobjs))
-		pymm_heap_free(heap);
-}
-
 /* The heap's mutexes are never taken again after this. */
 static void pymm_heap_unregister_keys(struct pymm_heap *heap)
 {
@@ -76,16 +62,6 @@ static void pymm_heap_unregister_keys(struct pymm_heap *heap)
 
 	for (i = 0; i < PYMM_HEAP_NR_KEYS; i++)
 		lockdep_unregister_key(&heap->keys[i]);
-}
-
-static bool pymm_heap_name_taken(const char *name)
-{
-	struct pymm_heap *heap;
-
-	list_for_each_entry(heap, &pymm_heaps, node)
-		if (!heap->orphaned && !strcmp(heap->name, name))
-			return true;
-	return false;
 }
 
 static void pymm_heap_debugfs(struct pymm_heap *heap);
@@ -105,8 +81,7 @@ static void pymm_heap_debugfs(struct pymm_heap *heap);
 struct pymm_heap *pymm_heap_create(const char *name)
 {
 	struct pymm_heap *heap;
-	unsigned long flags;
-	int i;
+	int i, err;
 
 	if (!name || !*name || strlen(name) >= sizeof(heap->name) ||
 	    strchr(name, '/'))
@@ -129,17 +104,13 @@ struct pymm_heap *pymm_heap_create(const char *name)
 	heap->enabled = true;
 	init_llist_head(&heap->dead_list);
 	INIT_WORK(&heap->work, pymm_heap_work);
-	atomic_long_set(&heap->nobjs, 1);
 
-	spin_lock_irqsave(&pymm_heaps_lock, flags);
-	if (pymm_heap_name_taken(name)) {
-		spin_unlock_irqrestore(&pymm_heaps_lock, flags);
+	err = pymm_heap_link(heap);
+	if (err) {
 		pymm_heap_unregister_keys(heap);
 		kfree(heap);
-		return ERR_PTR(-EEXIST);
+		return ERR_PTR(err);
 	}
-	list_add(&heap->node, &pymm_heaps);
-	spin_unlock_irqrestore(&pymm_heaps_lock, flags);
 	pymm_heap_debugfs(heap);
 	return heap;
 }
@@ -487,29 +458,4 @@ static void pymm_heap_debugfs(struct pymm_heap *heap)
 	debugfs_create_file("threshold", 0644, dir, heap, &threshold_fops);
 	debugfs_create_file("enabled", 0644, dir, heap, &enabled_fops);
 	debugfs_create_file("freeze", 0200, dir, heap, &freeze_fops);
-}
-
-int pymm_heaps_init(void)
-{
-	pymm_wq = alloc_workqueue("pymm", WQ_UNBOUND, 0);
-	return pymm_wq ? 0 : -ENOMEM;
-}
-
-/*
- * Unload.  Clients hold a module reference, so any heap left here belongs
- * to a client that is gone: it either was never destroyed or has orphans.
- * Their types may have gone with that client, so nothing of theirs is run
- * or freed; they are reported and kept.
- */
-void pymm_heaps_exit(void)
-{
-	struct pymm_heap *heap;
-
-	list_for_each_entry(heap, &pymm_heaps, node) {
-		cancel_work_sync(&heap->work);
-		pr_err("pymm: LEAK: heap %s %s with %ld objects at unload; keeping them\n",
-		       heap->name, heap->orphaned ? "destroyed" : "never destroyed",
-		       atomic_long_read(&heap->nobjs) - 1);
-	}
-	destroy_workqueue(pymm_wq);
 }

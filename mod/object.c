@@ -1,6 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Objects: creation, references, and destruction without recursion.
+ * Objects: creation, references, and destruction without recursion; the
+ * lowest of the object layers (see object.h), calling only the allocator.
+ *
+ * It owns:
+ *   - the objects and their refcounts;
+ *   - each heap's dead list, and the loop that destroys it;
+ *   - pymm's workqueue: every queueing of a heap's work goes through here;
+ *   - heap lifetime: the list of heap structs, and heap->nobjs, which
+ *     counts a heap's live objects plus one for the heap until it is
+ *     destroyed; the struct is freed when it drops to zero.
  *
  * When a refcount drops to zero the object is pushed on its heap's dead
  * list (lock-free, any context) and destroyed by pymm_heap_drain(), a loop
@@ -17,6 +26,10 @@
  * may sleep and holds none of the heap's locks, otherwise in the heap's
  * worker.
  *
+ * Locking: the loop holds drain_lock (pymm_drain_begin()), and the heap
+ * lock once per batch; pymm_obj_new() and untracking take gen_lock only.
+ * pymm_heaps_lock guards the list of heap structs and nests in no heap lock.
+ *
  * Orphans: objects still referenced when their heap was destroyed.  Their
  * type may belong to a module that is gone, so no callback runs for them any
  * more: when their last reference goes, their memory is freed and the
@@ -30,9 +43,76 @@
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/string.h>
 #include <linux/wait_bit.h>
+#include <linux/workqueue.h>
 
 #include "object.h"
+
+static struct workqueue_struct *pymm_wq;
+
+/* Every heap whose struct is alive, orphaned ones included. */
+static LIST_HEAD(pymm_heaps);
+static DEFINE_SPINLOCK(pymm_heaps_lock);
+
+atomic_t pymm_heaps_busy = ATOMIC_INIT(0);
+
+/* Queue @heap's work: a drain, then an automatic collection if one is due. */
+void pymm_heap_queue(struct pymm_heap *heap)
+{
+	queue_work(pymm_wq, &heap->work);
+}
+
+static bool pymm_heap_name_taken(const char *name)
+{
+	struct pymm_heap *heap;
+
+	list_for_each_entry(heap, &pymm_heaps, node)
+		if (!heap->orphaned && !strcmp(heap->name, name))
+			return true;
+	return false;
+}
+
+/*
+ * Start the lifetime of @heap, whose fields are all set: count one for the
+ * heap itself, and link it among the heap structs.  Return: 0, or -EEXIST
+ * if a heap not yet destroyed has its name.
+ */
+int pymm_heap_link(struct pymm_heap *heap)
+{
+	unsigned long flags;
+
+	atomic_long_set(&heap->nobjs, 1);
+	spin_lock_irqsave(&pymm_heaps_lock, flags);
+	if (pymm_heap_name_taken(heap->name)) {
+		spin_unlock_irqrestore(&pymm_heaps_lock, flags);
+		return -EEXIST;
+	}
+	list_add(&heap->node, &pymm_heaps);
+	spin_unlock_irqrestore(&pymm_heaps_lock, flags);
+	return 0;
+}
+
+static void pymm_heap_free(struct pymm_heap *heap)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&pymm_heaps_lock, flags);
+	list_del(&heap->node);
+	spin_unlock_irqrestore(&pymm_heaps_lock, flags);
+	kfree(heap);
+}
+
+/*
+ * Drop a count of @heap's lifetime: an orphan's when its memory is freed,
+ * the heap's own at the end of pymm_heap_destroy().
+ */
+void pymm_heap_put(struct pymm_heap *heap)
+{
+	if (atomic_long_dec_and_test(&heap->nobjs))
+		pymm_heap_free(heap);
+}
 
 /**
  * pymm_obj_new - allocate a tracked, refcounted object
@@ -86,7 +166,7 @@ void *pymm_obj_new(struct pymm_heap *heap, const struct pymm_type *type,
 	/* Every allocation that leaves gen0 over the threshold queues. */
 	t0 = READ_ONCE(heap->gens[0].threshold);
 	if (n0 > t0 && t0 && READ_ONCE(heap->enabled))
-		queue_work(pymm_wq, &heap->work);
+		pymm_heap_queue(heap);
 	return pymm_body(o);
 }
 EXPORT_SYMBOL_GPL(pymm_obj_new);
@@ -120,8 +200,6 @@ unsigned int pymm_refcount(const void *obj)
 	return refcount_read(&pymm_hdr(obj)->ref);
 }
 EXPORT_SYMBOL_GPL(pymm_refcount);
-
-atomic_t pymm_heaps_busy = ATOMIC_INIT(0);
 
 #if IS_ENABLED(CONFIG_KUNIT)
 /**
@@ -250,7 +328,7 @@ static void pymm_obj_dead(struct pymm_obj *o)
 		if (pymm_may_destroy_here())
 			pymm_heap_drain(heap, false);
 		else
-			queue_work(pymm_wq, &heap->work);
+			pymm_heap_queue(heap);
 	}
 	pymm_dead_done(heap);
 }
@@ -380,16 +458,41 @@ void pymm_heap_drain(struct pymm_heap *heap, bool wait)
 	struct llist_node *batch;
 
 	if (wait) {
-		mutex_lock(&heap->drain_lock);
-	} else if (!mutex_trylock(&heap->drain_lock)) {
-		queue_work(pymm_wq, &heap->work);
+		pymm_drain_begin(heap);
+	} else if (!pymm_drain_trybegin(heap)) {
+		pymm_heap_queue(heap);
 		return;
 	}
-	pymm_drain_begin(heap);
 	while ((batch = llist_del_all(&heap->dead_list)))
 		pymm_obj_destroy_list(heap, batch);
 	pymm_drain_end(heap);
 	/* A death pushed after the last check but before the unlock. */
 	if (!llist_empty(&heap->dead_list))
-		queue_work(pymm_wq, &heap->work);
+		pymm_heap_queue(heap);
+}
+
+/* Load: pymm's workqueue, on which every heap's work runs. */
+int pymm_heaps_init(void)
+{
+	pymm_wq = alloc_workqueue("pymm", WQ_UNBOUND, 0);
+	return pymm_wq ? 0 : -ENOMEM;
+}
+
+/*
+ * Unload.  Clients hold a module reference, so any heap left here belongs
+ * to a client that is gone: it either was never destroyed or has orphans.
+ * Their types may have gone with that client, so nothing of theirs is run
+ * or freed; they are reported and kept.
+ */
+void pymm_heaps_exit(void)
+{
+	struct pymm_heap *heap;
+
+	list_for_each_entry(heap, &pymm_heaps, node) {
+		cancel_work_sync(&heap->work);
+		pr_err("pymm: LEAK: heap %s %s with %ld objects at unload; keeping them\n",
+		       heap->name, heap->orphaned ? "destroyed" : "never destroyed",
+		       atomic_long_read(&heap->nobjs) - 1);
+	}
+	destroy_workqueue(pymm_wq);
 }

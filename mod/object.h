@@ -1,6 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Objects and heaps: internals shared by object.c, gc.c and heap.c.
+ * The object layer: what object.c exposes to gc.c and heap.c.
+ *
+ * The object layers, lowest first; no file calls a function of a file
+ * above it:
+ *   object.c  objects, their references and their destruction, the dead
+ *             list, pymm's workqueue, and heap lifetime: the list of heap
+ *             structs and the count that keeps each alive (this header)
+ *   gc.c      the cycle collector, freeze and unfreeze (gc.h)
+ *   heap.c    the public heap API, the heap's worker and its debugfs files
+ * All three sit above the allocator, whose pymm_zalloc() and pymm_free()
+ * hold the objects.
  *
  * An object is one pymm block: a hidden header, then the caller's bytes.
  *
@@ -22,7 +32,8 @@
  *   gen_lock      (spinlock, irq-safe) list membership and the counters;
  *                 pymm_obj_new() takes only this one, in any context
  * An object's gc_link changes only under gen_lock; on a private list of the
- * collector, also only under lock.
+ * collector, also only under lock.  pymm_heaps_lock (object.c) guards the
+ * list of heap structs and is taken with no heap lock held.
  *
  * Death: the put that drops the last reference pushes the object on the
  * heap's lock-free dead list.  Dead objects are destroyed one after the
@@ -143,15 +154,17 @@ struct pymm_gen {
  * @long_lived_pending: objects moved into gen2 since then
  * @enabled:	automatic collection on
  * @dead_list:	objects whose refcount hit zero, waiting for the loop
- * @work:	drains @dead_list and runs automatic collections
- * @nobjs:	live objects; the heap struct lives while orphans remain
+ * @work:	drains @dead_list and runs automatic collections: heap.c's
+ *		worker, queued through pymm_heap_queue()
+ * @nobjs:	live objects, plus one for the heap itself until
+ *		pymm_heap_destroy(); the heap struct lives while it is not zero
  * @dying:	pymm_obj_dead() calls under way that found @orphaned false;
  *		pymm_heap_destroy() waits for them to finish
  * @orphaned:	pymm_heap_destroy() has begun its final drain: from then on
  *		only its drain loop pushes dead objects, every other death is
  *		an orphan's, freed without callbacks
  * @debugfs:	heaps/<name>/
- * @node:	entry in the list of all heaps
+ * @node:	entry in object.c's list of heap structs, under pymm_heaps_lock
  */
 struct pymm_heap {
 	char name[32];
@@ -186,8 +199,6 @@ static inline void *pymm_body(struct pymm_obj *o)
 	return o + 1;
 }
 
-extern struct workqueue_struct *pymm_wq;
-
 /*
  * Tasks holding some heap's lock or running some heap's destroy loop.  A
  * last put destroys inline only when it is zero: pymm cannot tell whether
@@ -196,6 +207,7 @@ extern struct workqueue_struct *pymm_wq;
  */
 extern atomic_t pymm_heaps_busy;
 
+/* Take the heap lock and count this task busy; pymm_lock() is this. */
 static inline void pymm_gc_lock(struct pymm_heap *heap)
 {
 	mutex_lock(&heap->lock);
@@ -210,11 +222,29 @@ static inline void pymm_gc_unlock(struct pymm_heap *heap)
 	mutex_unlock(&heap->lock);
 }
 
-/* Become @heap's drainer; deaths of its objects are then only queued. */
-static inline void pymm_drain_begin(struct pymm_heap *heap)
+/* Holding drain_lock, become @heap's drainer: its deaths are only queued. */
+static inline void pymm_drainer_set(struct pymm_heap *heap)
 {
 	atomic_inc(&pymm_heaps_busy);
 	WRITE_ONCE(heap->drainer, current);
+}
+
+/*
+ * Take @heap's drain_lock and become its drainer, until pymm_drain_end();
+ * pymm_drain_trybegin() does the same unless another task holds the lock.
+ */
+static inline void pymm_drain_begin(struct pymm_heap *heap)
+{
+	mutex_lock(&heap->drain_lock);
+	pymm_drainer_set(heap);
+}
+
+static inline bool pymm_drain_trybegin(struct pymm_heap *heap)
+{
+	if (!mutex_trylock(&heap->drain_lock))
+		return false;
+	pymm_drainer_set(heap);
+	return true;
 }
 
 static inline void pymm_drain_end(struct pymm_heap *heap)
@@ -224,7 +254,16 @@ static inline void pymm_drain_end(struct pymm_heap *heap)
 	mutex_unlock(&heap->drain_lock);
 }
 
-/* object.c */
+/* object.c: heap lifetime */
+int pymm_heap_link(struct pymm_heap *heap);
+void pymm_heap_put(struct pymm_heap *heap);
+int pymm_heaps_init(void);
+void pymm_heaps_exit(void);
+
+/* object.c: destruction, and the heap's work */
+void pymm_heap_queue(struct pymm_heap *heap);
+void pymm_obj_destroy_list(struct pymm_heap *heap, struct llist_node *list);
+void pymm_heap_drain(struct pymm_heap *heap, bool wait);
 #if IS_ENABLED(CONFIG_KUNIT)
 void pymm_test_destroy_waits(struct pymm_heap *heap);
 #else
@@ -232,17 +271,5 @@ static inline void pymm_test_destroy_waits(struct pymm_heap *heap)
 {
 }
 #endif
-void pymm_obj_destroy_list(struct pymm_heap *heap, struct llist_node *list);
-void pymm_heap_drain(struct pymm_heap *heap, bool wait);
-
-/* gc.c */
-long pymm_collect_locked(struct pymm_heap *heap, int generation);
-void pymm_collect_auto(struct pymm_heap *heap);
-void pymm_collect_kick(struct pymm_heap *heap);
-
-/* heap.c */
-void pymm_heap_put(struct pymm_heap *heap);
-int pymm_heaps_init(void);
-void pymm_heaps_exit(void);
 
 #endif /* _PYMM_OBJECT_H */
