@@ -31,7 +31,7 @@
 #include <linux/uaccess.h>
 #include <linux/wait_bit.h>
 
-#include "pymm_internal.h"
+#include "debugfs.h"
 #include "object.h"
 
 struct workqueue_struct *pymm_wq;
