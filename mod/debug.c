@@ -25,9 +25,10 @@
  * A damaged red zone is reported with the block and its class, repaired,
  * and the operation goes on, so one bug gives one report.
  *
- * Mode is chosen at load time (the layout depends on it) and switched on
- * pymm_debug_key, so that without debug=1 the fast path pays one patched
- * jump.  Damage is said through report.c, never formatted here.
+ * Mode is chosen at load time (debug=1, a parameter of this file: the
+ * layout depends on it) and switched on pymm_debug_key, so that without
+ * debug=1 the fast path pays one patched jump.  Damage is said through
+ * report.c, never formatted here.
  */
 #include <linux/kasan.h>
 #include <linux/moduleparam.h>

@@ -2,8 +2,9 @@
 /*
  * large.c, layer 3: requests above PYMM_SMALL_MAX, served by kmalloc().
  *
- * api.c allocates, frees and sizes large blocks here; main.c reports those
- * left at unload, through pymm_large_exit(); debugfs.c reads the counters.
+ * api.c allocates, frees and sizes large blocks here; debugfs.c reads the
+ * counters; main.c calls pymm_large_exit() at unload, which reports the
+ * blocks a client left live.  The xarray and the counters stay inside.
  */
 #ifndef _PYMM_LARGE_H
 #define _PYMM_LARGE_H

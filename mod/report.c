@@ -6,8 +6,8 @@
  * pointer (pymm_report()) gets one WARN_ONCE per kind of error, naming the
  * pointer, the API function it was given to and what is wrong with it, and
  * every occurrence is counted (debugfs "summary" shows the counters under
- * pymm_error_name()).  The harness matches these texts (WARN_KINDS in the
- * check report script, and "pymm: LEAK"), so they do not change lightly.
+ * pymm_error_name()).  The harness matches these texts (WARN_KINDS and
+ * "pymm: LEAK" in scripts/check-report.py): they do not change lightly.
  *
  * Nothing here takes a lock or calls another pymm file: a report may be
  * made with any pymm lock held and interrupts off.
