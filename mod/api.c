@@ -1,15 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The exported allocator API, and how bad pointers are reported.
+ * The exported allocator API (include/pymm.h), on top of the allocator's
+ * layers.
  *
  * Dispatch: a request of 1..PYMM_SMALL_MAX bytes goes to a size class
- * (class.c), a larger one to kmalloc (large.c), 0 bytes gets ZERO_SIZE_PTR
- * as from kmalloc().  A pointer is recognised by looking its page up in the
- * arena map (arena.c); if it is in no arena it must be a live large block.
+ * (cpu.c, class.c), a larger one to kmalloc (large.c), 0 bytes gets
+ * ZERO_SIZE_PTR as from kmalloc().  A pointer is recognised by looking its
+ * page up in the arena map (arena.c); if it is in no arena it must be a
+ * live large block.
  *
- * A pointer that is neither is refused: one WARN_ONCE per kind of error
- * names the pointer and what is wrong with it, every occurrence is counted
- * in pymm_errors[] (shown in debugfs "summary"), and nothing is changed.
+ * A pointer that is neither is refused and reported (report.c: one
+ * WARN_ONCE per kind of error, every occurrence counted in debugfs
+ * "summary"), and nothing is changed.
  */
 #include <linux/export.h>
 #include <linux/minmax.h>
@@ -17,52 +19,18 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 
-#include "pymm_internal.h"
+#include "arena.h"
+#include "class.h"
+#include "cpu.h"
+#include "large.h"
 #include "pymm_kasan.h"
-
-atomic_long_t pymm_errors[PYMM_NR_ERRORS];
-
-/**
- * pymm_report - report a refused pointer
- * @err: what is wrong with it
- * @p: the pointer
- * @szidx: the size class of the pool it points into, or -1
- * @what: the API function that was given it
- */
-void pymm_report(enum pymm_error err, const void *p, int szidx,
-		 const char *what)
-{
-	unsigned int size = szidx >= 0 ? (szidx + 1) * PYMM_ALIGN : 0;
-
-	atomic_long_inc(&pymm_errors[err]);
-	switch (err) {
-	case PYMM_ERR_INVALID:
-		WARN_ONCE(1, "pymm: %s(%p): not a live block pymm returned (class %d)\n",
-			  what, p, szidx);
-		break;
-	case PYMM_ERR_MIDDLE:
-		WARN_ONCE(1, "pymm: %s(%p): points into the middle of a block (class %d, %u-byte blocks)\n",
-			  what, p, szidx, size);
-		break;
-	case PYMM_ERR_DOUBLE_FREE:
-		WARN_ONCE(1, "pymm: %s(%p): double free (class %d, %u-byte blocks)\n",
-			  what, p, szidx, size);
-		break;
-	case PYMM_ERR_CORRUPTION:
-		WARN_ONCE(1, "pymm: %s(%p): red zone or poison overwritten (class %d, %u-byte blocks)\n",
-			  what, p, szidx, size);
-		break;
-	default:
-		break;
-	}
-}
+#include "report.h"
 
 static bool pymm_gfp_ok(gfp_t gfp)
 {
 	if (likely(!(gfp & (__GFP_DMA | __GFP_DMA32 | __GFP_HIGHMEM))))
 		return true;
-	WARN_ONCE(1, "pymm: zone modifiers are not supported (gfp %pGg)\n",
-		  &gfp);
+	pymm_report_gfp(gfp);
 	return false;
 }
 

@@ -23,14 +23,15 @@
  * arena if there is none, and otherwise goes back to the page allocator.
  *
  * In normal operation memory goes back one whole arena at a time, as in
- * CPython.  When the kernel asks (the shrinker: memory pressure or
- * drop_caches), pymm gives back all it can: the CPUs hand back their
+ * CPython.  When the kernel asks (the shrinker, shrink.c: memory pressure
+ * or drop_caches), pymm gives back all it can: the CPUs hand back their
  * current pools that have nothing in use (cpu.c), which may empty arenas,
  * the page of every free pool of an arena still in use goes back alone
  * (pymm_arena_trim(); release_free_pools=0 turns that off), and the cached
- * arena goes.  A trimmed pool is gone for the rest of its arena's life, and
- * the arena goes back once the pools it still holds are free.  Arena pages
- * are split when allocated (split_page()), so that each can be freed alone.
+ * arena goes (pymm_arena_drop_cache()).  A trimmed pool is gone for the
+ * rest of its arena's life, and the arena goes back once the pools it
+ * still holds are free.  Arena pages are split when allocated
+ * (split_page()), so that each can be freed alone.
  *
  * arenas_min=N reserves N whole arenas, allocated when it is set (at load,
  * or when the parameter is written): they hand out pools like any other
@@ -53,6 +54,9 @@
  * reads those fields.  An arena is untagged before its pages are freed,
  * and its struct is freed after an RCU grace period, so a lookup that
  * races with the release reads a valid (all-free) descriptor.
+ *
+ * The lock, the lists and the counters are this file's alone: debugfs.c
+ * reads them through pymm_arena_snapshot() and pymm_arena_read_stats().
  */
 #include <linux/gfp.h>
 #include <linux/mm.h>
@@ -60,23 +64,22 @@
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
 #include <linux/random.h>
-#include <linux/shrinker.h>
 #include <linux/slab.h>
 
-#include "pymm_internal.h"
+#include "arena.h"
 #include "pymm_kasan.h"
+#include "report.h"
 
-DEFINE_SPINLOCK(pymm_arena_lock);
-LIST_HEAD(pymm_usable_arenas);
-LIST_HEAD(pymm_full_arenas);
-struct pymm_arena *pymm_cached_arena;
-unsigned long pymm_arenas_allocated;
-unsigned long pymm_arenas_freed;
-unsigned long pymm_arenas_now;
-unsigned long pymm_pages_held;
+static DEFINE_SPINLOCK(pymm_arena_lock);
+static LIST_HEAD(pymm_usable_arenas);
+static LIST_HEAD(pymm_full_arenas);
+static struct pymm_arena *pymm_cached_arena;
+static unsigned long pymm_arenas_allocated;
+static unsigned long pymm_arenas_freed;
+static unsigned long pymm_arenas_now;
+static unsigned long pymm_pages_held;
 
 static struct pymm_arena *nfp2lasta[PYMM_ARENA_POOLS + 1];
-static struct shrinker *pymm_shrinker;
 static unsigned long pymm_page_magic __read_mostly;
 
 /* Free pools of the unreserved arenas on the usable list: what a trim
@@ -420,11 +423,6 @@ int pymm_arena_grow(gfp_t gfp)
 	return 0;
 }
 
-bool pymm_release_free_pools = true;
-module_param_named(release_free_pools, pymm_release_free_pools, bool, 0644);
-MODULE_PARM_DESC(release_free_pools,
-		 "The shrinker also gives back the free pools of arenas still in use, one page each (default: on; 0: only whole arenas)");
-
 /* Pages untagged per hold of pymm_arena_lock in pymm_arena_trim(). */
 #define PYMM_TRIM_BATCH		PYMM_ARENA_POOLS
 
@@ -461,18 +459,18 @@ static unsigned int pymm_arena_trim_one(struct pymm_arena *arena,
 /**
  * pymm_arena_trim - give back every free pool of the arenas in use
  *
- * The shrinker calls this unless release_free_pools=0.  A free pool's page
- * goes back to the page allocator and the pool is gone from its arena for
- * good: the arena holds fewer pages, and goes back itself once the pools it
- * still holds are all free.  Afterwards no unreserved arena in use has a
- * free pool.  The arena lock is dropped after every PYMM_TRIM_BATCH pages
- * or so, and at most as many arenas as there were at the start are
- * trimmed, so that frees meanwhile cannot keep it going.  Context: process
- * context (it may reschedule), no pymm lock held.
+ * The shrinker (shrink.c) calls this unless release_free_pools=0.  A free
+ * pool's page goes back to the page allocator and the pool is gone from its
+ * arena for good: the arena holds fewer pages, and goes back itself once
+ * the pools it still holds are all free.  Afterwards no unreserved arena in
+ * use has a free pool.  The arena lock is dropped after every
+ * PYMM_TRIM_BATCH pages or so, and at most as many arenas as there were at
+ * the start are trimmed, so that frees meanwhile cannot keep it going.
+ * Context: process context (it may reschedule), no pymm lock held.
  *
  * Return: pages given back.
  */
-static unsigned long pymm_arena_trim(void)
+unsigned long pymm_arena_trim(void)
 {
 	unsigned long budget = READ_ONCE(pymm_arenas_now);
 	struct pymm_arena *arena, *next;
@@ -535,69 +533,121 @@ static struct pymm_arena *pymm_uncache(void)
 	return arena;
 }
 
-/*
- * What the shrinker can give back, in pages: the cached arena, the free
- * pools of the arenas in use (unless release_free_pools=0), and the CPUs'
- * current pools that have nothing in use.  Pools with blocks in use, and
- * reserved arenas, count for nothing: nothing of them can go.  Cheap: a
- * few racy reads and a walk over the CPUs' current pools, no lock, no IPI.
- * The core scans half of what is counted, so a lone page is counted as two
- * (a count of 1 would never be scanned).
+/**
+ * pymm_arena_drop_cache - give the cached arena back to the page allocator
+ *
+ * Context: process context, no pymm lock held.
+ *
+ * Return: the pages it held, or 0 if there was none.
  */
-static unsigned long pymm_shrink_count(struct shrinker *shrinker,
-				       struct shrink_control *sc)
+unsigned long pymm_arena_drop_cache(void)
 {
-	unsigned long n = pymm_cpu_count_idle();
+	struct pymm_arena *arena = pymm_uncache();
+	unsigned long pages;
+
+	if (!arena)
+		return 0;
+	pages = arena->npresent;
+	pymm_arena_release(arena);
+	return pages;
+}
+
+/**
+ * pymm_arena_count_free - what the arenas could give back, in pages
+ * @pools: count the free pools of the arenas in use too
+ *
+ * The cached arena, and with @pools the free pools of the unreserved
+ * arenas in use (what pymm_arena_trim() gives back).  Cheap: a few racy
+ * reads, no lock.
+ *
+ * Return: an estimate.
+ */
+unsigned long pymm_arena_count_free(bool pools)
+{
 	struct pymm_arena *cached;
+	unsigned long n = 0;
 
 	rcu_read_lock();	/* a cached arena is freed after a grace period */
 	cached = READ_ONCE(pymm_cached_arena);
 	if (cached)	/* racy: an estimate */
 		n += data_race(cached->npresent);
 	rcu_read_unlock();
-	if (READ_ONCE(pymm_release_free_pools))	/* racy: an estimate */
+	if (pools)	/* racy: an estimate */
 		n += data_race(pymm_pools_trimmable);
-	return n ? max(n, 2UL) : SHRINK_EMPTY;
+	return n;
 }
 
-#if IS_ENABLED(CONFIG_KUNIT)
-/**
- * pymm_test_shrink_count - what pymm's shrinker counts now
- *
- * For pymm's KUnit suites only (namespace EXPORTED_FOR_KUNIT_TESTING).
- *
- * Return: the shrinker's count_objects(): pages it could give back, or
- * SHRINK_EMPTY.
- */
-unsigned long pymm_test_shrink_count(void)
-{
-	struct shrink_control sc = { .gfp_mask = GFP_KERNEL };
-
-	return pymm_shrink_count(pymm_shrinker, &sc);
-}
-EXPORT_SYMBOL_NS_GPL(pymm_test_shrink_count, EXPORTED_FOR_KUNIT_TESTING);
-#endif
-
-/*
- * Give back all that can be: the CPUs' current pools with nothing in use,
- * then every free pool of the arenas in use (unless release_free_pools=0),
- * then the cached arena.  Return: pages given back, or SHRINK_STOP.
- */
-static unsigned long pymm_shrink_scan(struct shrinker *shrinker,
-				      struct shrink_control *sc)
+/* Copy up to @max arenas of @head into @rows; returns how many. */
+static unsigned int pymm_copy_arenas(struct list_head *head,
+				     struct pymm_arena_row *rows,
+				     unsigned int max)
 {
 	struct pymm_arena *arena;
-	unsigned long freed;
+	unsigned int n = 0;
 
-	freed = pymm_cpu_flush_idle();
-	if (READ_ONCE(pymm_release_free_pools))
-		freed += pymm_arena_trim();
-	arena = pymm_uncache();
-	if (arena) {
-		freed += arena->npresent;
-		pymm_arena_release(arena);
+	list_for_each_entry(arena, head, link) {
+		if (n == max)
+			break;
+		rows[n].base = arena->base;
+		rows[n].npools = arena->npresent;
+		rows[n].nfree = arena->nfreepools;
+		n++;
 	}
-	return freed ? freed : SHRINK_STOP;
+	return n;
+}
+
+/**
+ * pymm_arena_snapshot - a copy of every arena's row, for debugfs
+ * @n: set to the number of rows
+ *
+ * The usable arenas in their order, then the cached one, then the full
+ * ones.  pymm_arena_lock is held while the lists are copied: O(number of
+ * arenas), a few ns each.  Room is left for 16 arenas added after the
+ * buffer was sized; any more are left out.  Context: process context, no
+ * pymm lock held.
+ *
+ * Return: the rows, to be freed with kvfree(), or NULL if out of memory.
+ */
+struct pymm_arena_row *pymm_arena_snapshot(unsigned int *n)
+{
+	struct pymm_arena_row *rows;
+	unsigned long flags;
+	unsigned int max;
+
+	/* Arenas may be added between sizing the buffer and filling it. */
+	max = READ_ONCE(pymm_arenas_now) + 16;
+	rows = kvmalloc_array(max, sizeof(*rows), GFP_KERNEL);
+	if (!rows)
+		return NULL;
+
+	spin_lock_irqsave(&pymm_arena_lock, flags);
+	*n = pymm_copy_arenas(&pymm_usable_arenas, rows, max);
+	if (pymm_cached_arena && *n < max) {
+		rows[*n].base = pymm_cached_arena->base;
+		rows[*n].npools = pymm_cached_arena->npresent;
+		rows[*n].nfree = pymm_cached_arena->nfreepools;
+		(*n)++;
+	}
+	*n += pymm_copy_arenas(&pymm_full_arenas, rows + *n, max - *n);
+	spin_unlock_irqrestore(&pymm_arena_lock, flags);
+	return rows;
+}
+
+/**
+ * pymm_arena_read_stats - the arena counters, read together under the lock
+ * @st: filled with them
+ */
+void pymm_arena_read_stats(struct pymm_arena_stats *st)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&pymm_arena_lock, flags);
+	st->now = pymm_arenas_now;
+	st->allocated = pymm_arenas_allocated;
+	st->freed = pymm_arenas_freed;
+	st->pages = pymm_pages_held;
+	st->cached = pymm_cached_arena;
+	spin_unlock_irqrestore(&pymm_arena_lock, flags);
 }
 
 /* Serialises changes of the reserve, and tells whether pymm is up. */
@@ -683,8 +733,7 @@ static int pymm_arenas_min_set(const char *val, const struct kernel_param *kp)
 	if (err)
 		return err;
 	if (n > pymm_arenas_min_max()) {
-		pr_warn("pymm: arenas_min=%u refused: more than a quarter of memory (at most %lu)\n",
-			n, pymm_arenas_min_max());
+		pymm_report_reserve_refused(n, pymm_arenas_min_max());
 		return -EINVAL;
 	}
 	mutex_lock(&pymm_reserve_lock);
@@ -706,58 +755,39 @@ module_param_cb(arenas_min, &pymm_arenas_min_ops, &pymm_arenas_min, 0644);
 MODULE_PARM_DESC(arenas_min,
 		 "Whole arenas allocated at load (or when written) and never given back (default: 0)");
 
+/* Load: draw the page tag, then allocate the arenas_min arenas. */
 int pymm_arenas_init(void)
 {
 	int err;
 
 	pymm_page_magic = get_random_long() | 1;
-	pymm_shrinker = shrinker_alloc(0, "pymm");
-	if (!pymm_shrinker)
-		return -ENOMEM;
-	pymm_shrinker->count_objects = pymm_shrink_count;
-	pymm_shrinker->scan_objects = pymm_shrink_scan;
-	/* Free pools and a cached arena are pure cache: give them back at
-	 * any reclaim, in one go.
-	 */
-	pymm_shrinker->seeks = 0;
-	pymm_shrinker->batch = 1;
-
 	mutex_lock(&pymm_reserve_lock);
 	err = pymm_reserve(pymm_arenas_min);
 	if (!err)
 		pymm_arenas_up = true;
 	mutex_unlock(&pymm_reserve_lock);
 	if (err) {
-		pr_err("pymm: cannot allocate arenas_min=%u arenas\n",
-		       pymm_arenas_min);
+		pymm_report_reserve_failed(pymm_arenas_min);
 		pymm_arenas_exit();
-		return err;
 	}
-	shrinker_register(pymm_shrinker);
-	return 0;
+	return err;
 }
 
 /*
  * Unload: free every arena with nothing live in it, reserved or not.  An
  * arena that still holds live blocks was leaked by a client; its pages are
- * reported and kept, never freed under a pointer someone may still hold.
+ * kept, never freed under a pointer someone may still hold, and counted
+ * for the caller to report.  Return: the pages kept.
  */
-void pymm_arenas_exit(void)
+unsigned long pymm_arenas_exit(void)
 {
 	struct pymm_arena *arena, *next;
-	unsigned long leaked = 0, blocks = 0;
-	unsigned int i;
+	unsigned long leaked = 0;
 
-	shrinker_free(pymm_shrinker);
 	mutex_lock(&pymm_reserve_lock);
 	pymm_arenas_up = false;
 	mutex_unlock(&pymm_reserve_lock);
-	arena = pymm_uncache();
-	if (arena)
-		pymm_arena_release(arena);
-
-	for (i = 0; i < PYMM_NR_CLASSES; i++)
-		blocks += pymm_class_inuse(i);
+	pymm_arena_drop_cache();
 
 	list_splice_init(&pymm_full_arenas, &pymm_usable_arenas);
 	list_for_each_entry_safe(arena, next, &pymm_usable_arenas, link) {
@@ -770,8 +800,6 @@ void pymm_arenas_exit(void)
 			kfree_rcu(arena, rcu);
 		}
 	}
-	if (leaked)
-		pr_err("pymm: LEAK: %lu blocks still live at unload; keeping their %lu pages\n",
-		       blocks, leaked);
 	rcu_barrier();
+	return leaked;
 }

@@ -22,7 +22,8 @@
  * and the owner takes that list over when its private one runs dry.
  *
  * This file is the whole allocator in debug mode, which has no per-CPU
- * pools, and the slow path of the per-CPU one otherwise.
+ * pools, and the slow path of the per-CPU one otherwise.  It counts
+ * nothing: cpu.c, which calls it, keeps the per-CPU counters.
  *
  * A block is taken from the pool's free list if it has one, otherwise carved
  * from the never-used tail of the page at nextoffset; pages are never touched
@@ -40,8 +41,11 @@
 #include <linux/random.h>
 #include <linux/string.h>
 
-#include "pymm_internal.h"
+#include "arena.h"
+#include "class.h"
+#include "debug.h"
 #include "pymm_kasan.h"
+#include "report.h"
 
 struct pymm_class pymm_classes[PYMM_NR_CLASSES];
 
@@ -139,17 +143,16 @@ void pymm_block_takeback(struct pymm_class *cls, const void *block)
 /**
  * pymm_class_alloc - allocate a block of @cls under its lock
  * @cls: the class
- * @size: the requested size, for KASAN and the statistics
+ * @size: the requested size, for KASAN
  * @gfp: the caller's flags
  *
  * The allocator of debug mode: the pool at the head of usedpools gives the
- * block.
+ * block.  The caller counts it.
  *
  * Return: the block, or NULL.
  */
 void *pymm_class_alloc(struct pymm_class *cls, size_t size, gfp_t gfp)
 {
-	struct pymm_cpu_class *pc;
 	struct pymm_pool *pool;
 	unsigned long flags;
 	bool recycled;
@@ -180,9 +183,6 @@ void *pymm_class_alloc(struct pymm_class *cls, size_t size, gfp_t gfp)
 		 pool->nextoffset + cls->stride > PAGE_SIZE)
 		/* Debug dropped a damaged free list: nothing left to carve. */
 		list_del_init(&pool->link);
-	pc = pymm_this_cpu(cls);
-	pc->allocs++;
-	pc->requested += size;
 	spin_unlock_irqrestore(&cls->lock, flags);
 
 	if (static_branch_unlikely(&pymm_debug_key)) {
@@ -225,8 +225,8 @@ struct pymm_class *pymm_pool_class(struct pymm_pool *pool)
  *
  * Return: 0 or a pymm_error.
  */
-int pymm_pool_check(struct pymm_class *cls, struct pymm_pool *pool,
-		    const void *p)
+static int pymm_pool_check(struct pymm_class *cls, struct pymm_pool *pool,
+			   const void *p)
 {
 	unsigned int off = pymm_page_offset(p);
 	unsigned int slot = pymm_slot(cls, off) * cls->stride;
@@ -258,8 +258,9 @@ int pymm_pool_check(struct pymm_class *cls, struct pymm_pool *pool,
  * with interrupts off; takes the class lock.
  *
  * Return: 0, or the pymm_error the caller must report.  A refused pointer
- * leaves every pool untouched; a damaged red zone (PYMM_ERR_CORRUPTION) is
- * reported and the block freed all the same.
+ * (pymm_refused()) leaves every pool untouched; a damaged red zone
+ * (PYMM_ERR_CORRUPTION) is reported and the block freed all the same: the
+ * caller counts a free unless the pointer was refused.
  */
 int pymm_class_free(struct pymm_class *cls, struct pymm_pool *pool,
 		    const void *p, struct pymm_arena **empty)
@@ -269,7 +270,7 @@ int pymm_class_free(struct pymm_class *cls, struct pymm_pool *pool,
 	*empty = NULL;
 	spin_lock(&cls->lock);
 	err = pymm_pool_check(cls, pool, p);
-	if (unlikely(err && err != PYMM_ERR_CORRUPTION)) {
+	if (unlikely(pymm_refused(err))) {
 		spin_unlock(&cls->lock);
 		return err;
 	}
@@ -277,7 +278,6 @@ int pymm_class_free(struct pymm_class *cls, struct pymm_pool *pool,
 	pymm_set_free_link(cls, (void *)p, pool->freeblock);
 	pymm_kasan_poison(p, cls->size, PYMM_KASAN_FREE);
 	pool->freeblock = (void *)p;
-	pymm_this_cpu(cls)->frees++;
 	pool->nused--;
 	if (pool->owned) {
 		/* Its owner takes the shared list over when it needs it. */
@@ -318,12 +318,31 @@ unsigned int pymm_small_size(struct pymm_arena *arena, const void *p,
 	spin_unlock_irqrestore(&cls->lock, flags);
 	if (unlikely(err)) {
 		pymm_report(err, p, cls - pymm_classes, caller);
-		if (err != PYMM_ERR_CORRUPTION)
+		if (pymm_refused(err))
 			return 0;
 	}
 	/* Like ksize(): the caller may now use the whole block. */
 	pymm_kasan_unpoison(p, cls->size, cls->size);
 	return cls->size;
+}
+
+/**
+ * pymm_class_npools - pools that belong to a class now
+ * @idx: the class
+ *
+ * Takes the class lock to read one count: O(1), for debugfs.
+ *
+ * Return: the number of pools.
+ */
+unsigned long pymm_class_npools(unsigned int idx)
+{
+	struct pymm_class *cls = &pymm_classes[idx];
+	unsigned long flags, n;
+
+	spin_lock_irqsave(&cls->lock, flags);
+	n = cls->npools;
+	spin_unlock_irqrestore(&cls->lock, flags);
+	return n;
 }
 
 #if IS_ENABLED(CONFIG_KUNIT)

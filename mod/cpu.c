@@ -45,21 +45,58 @@
  *
  * Debug mode has no current pools: every block goes through class.c, where
  * red zones and the whole free list can be checked under the lock.
+ *
+ * Statistics: each CPU counts the blocks it hands out and takes back, and
+ * the bytes asked for, in its own struct pymm_cpu_class, debug mode and
+ * frees into another CPU's pool included; pymm_class_counts() sums them.
+ * The per-CPU state is this file's alone.
  */
 #include <linux/bitmap.h>
 #include <linux/cpu.h>
 #include <linux/cpuhotplug.h>
 #include <linux/llist.h>
+#include <linux/percpu.h>
 #include <linux/smp.h>
 
-#include "pymm_internal.h"
+#include "arena.h"
+#include "class.h"
+#include "cpu.h"
+#include "debug.h"
 #include "pymm_kasan.h"
+#include "report.h"
 
-DEFINE_PER_CPU_ALIGNED(struct pymm_cpu_class,
-		       pymm_cpu_classes[PYMM_NR_CLASSES]);
+/**
+ * struct pymm_cpu_class - one CPU's state for one size class
+ * @freelist:	private free list of @pool: blocks freed on this CPU
+ * @pool:	this CPU's current pool of the class, or NULL
+ * @nfree:	blocks on @freelist
+ * @allocs:	blocks of the class handed out on this CPU since load
+ * @frees:	blocks of the class given back on this CPU since load
+ * @requested:	sum of the sizes asked for in those allocations
+ *
+ * Only its CPU touches it, with interrupts off; debugfs reads the counters
+ * without synchronisation.
+ */
+struct pymm_cpu_class {
+	void *freelist;
+	struct pymm_pool *pool;
+	unsigned int nfree;
+	unsigned long allocs;
+	unsigned long frees;
+	u64 requested;
+};
+
+static DEFINE_PER_CPU_ALIGNED(struct pymm_cpu_class,
+			      pymm_cpu_classes[PYMM_NR_CLASSES]);
 
 /* Current pools of all CPUs: the shrinker's count skips its walk at 0. */
-atomic_long_t pymm_pools_owned;
+static atomic_long_t pymm_pools_owned;
+
+/* This CPU's state for class @cls; interrupts must be off. */
+static inline struct pymm_cpu_class *pymm_this_cpu(struct pymm_class *cls)
+{
+	return this_cpu_ptr(&pymm_cpu_classes[cls - pymm_classes]);
+}
 
 static enum cpuhp_state pymm_cpuhp_state;
 
@@ -109,10 +146,7 @@ static void *pymm_cpu_cut(struct pymm_class *cls, struct pymm_cpu_class *pc,
 		pymm_set_free_link(cls, tail, NULL);
 	else
 		pc->freelist = NULL;
-	pr_err("pymm: class %td: a CPU's free list of pool %p is damaged: kept %u of %u blocks\n",
-	       cls - pymm_classes, page, *n, pc->nfree);
-	pymm_report(PYMM_ERR_CORRUPTION, page, cls - pymm_classes,
-		    "pymm_cpu_release (private free list damaged)");
+	pymm_report_cut(cls - pymm_classes, page, *n, pc->nfree);
 	return tail;
 }
 
@@ -294,6 +328,28 @@ static struct pymm_cpu_class *pymm_cpu_refill(struct pymm_class *cls,
 	}
 }
 
+/*
+ * Debug mode's allocation: class.c gives the block, under the class lock,
+ * and this CPU counts it before anyone can free it.
+ */
+static void *pymm_cpu_class_alloc(struct pymm_class *cls, size_t size,
+				  gfp_t gfp)
+{
+	struct pymm_cpu_class *pc;
+	unsigned long flags;
+	void *block;
+
+	block = pymm_class_alloc(cls, size, gfp);
+	if (!block)
+		return NULL;
+	local_irq_save(flags);
+	pc = pymm_this_cpu(cls);
+	pc->allocs++;
+	pc->requested += size;
+	local_irq_restore(flags);
+	return block;
+}
+
 /**
  * pymm_small_alloc - allocate a block of at most PYMM_SMALL_MAX bytes
  * @size: 1..PYMM_SMALL_MAX
@@ -309,7 +365,7 @@ void *pymm_small_alloc(size_t size, gfp_t gfp)
 	void *block;
 
 	if (static_branch_unlikely(&pymm_debug_key))
-		return pymm_class_alloc(cls, size, gfp);
+		return pymm_cpu_class_alloc(cls, size, gfp);
 
 	local_irq_save(flags);
 	pc = pymm_this_cpu(cls);
@@ -391,6 +447,8 @@ bool pymm_small_free(const void *p)
 	if (static_branch_unlikely(&pymm_debug_key) || pc->pool != pool) {
 		/* Another CPU's pool, or none's: its shared list. */
 		err = pymm_class_free(cls, pool, p, &empty);
+		if (!pymm_refused(err))
+			pc->frees++;
 		local_irq_restore(flags);
 		if (empty)
 			pymm_arena_release(empty);

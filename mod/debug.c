@@ -25,20 +25,38 @@
  * A damaged red zone is reported with the block and its class, repaired,
  * and the operation goes on, so one bug gives one report.
  *
- * Mode is chosen at load time (the layout depends on it) and switched on
- * pymm_debug_key, so that without debug=1 the fast path pays one patched
- * jump.
+ * Mode is chosen at load time (debug=1, a parameter of this file: the
+ * layout depends on it) and switched on pymm_debug_key, so that without
+ * debug=1 the fast path pays one patched jump.  Damage is said through
+ * report.c, never formatted here.
  */
 #include <linux/kasan.h>
+#include <linux/moduleparam.h>
 #include <linux/poison.h>
 #include <linux/string.h>
 
-#include "pymm_internal.h"
+#include "debug.h"
+#include "report.h"
 
 #define PYMM_LIVE	0x50594d4d4c495645ULL	/* "PYMMLIVE", not a pointer */
 #define PYMM_RZ_BYTE	0xfb
 
+bool pymm_debug;
+module_param_named(debug, pymm_debug, bool, 0444);
+MODULE_PARM_DESC(debug, "Red zones and poisoning on every small block (default: off)");
+
 DEFINE_STATIC_KEY_FALSE(pymm_debug_key);
+
+/**
+ * pymm_debug_init - switch debug mode on at load if debug=1 was given
+ *
+ * Before the size classes are set up: their layout depends on the mode.
+ */
+void pymm_debug_init(void)
+{
+	if (pymm_debug)
+		static_branch_enable(&pymm_debug_key);
+}
 
 static u64 *pymm_head(const void *block)
 {
@@ -81,7 +99,7 @@ void pymm_debug_alloc(struct pymm_class *cls, void *block, bool recycled)
 	kasan_disable_current();
 	if (recycled && (memchr_inv(block, POISON_FREE, cls->size) ||
 			 !pymm_tail_ok(cls, block)))
-		pymm_report(PYMM_ERR_CORRUPTION, block, cls - pymm_classes,
+		pymm_report(PYMM_ERR_CORRUPTION, block, pymm_class_index(cls),
 			    "pymm_malloc (written after free)");
 	pymm_frame(cls, block);
 	memset(block, POISON_INUSE, cls->size);
@@ -104,8 +122,8 @@ void pymm_debug_check_next(struct pymm_class *cls, struct pymm_pool *pool)
 	if (!next || pymm_is_block(cls, pool, next))
 		return;
 	pool->freeblock = NULL;
-	pymm_report(PYMM_ERR_CORRUPTION, pymm_pool_addr(pool), cls - pymm_classes,
-		    "pymm_malloc (free list overwritten)");
+	pymm_report(PYMM_ERR_CORRUPTION, pymm_pool_addr(pool),
+		    pymm_class_index(cls), "pymm_malloc (free list overwritten)");
 }
 
 /**

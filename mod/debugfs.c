@@ -14,18 +14,29 @@
  *
  * How long a reader can stall the allocator:
  *   classes, summary  no lock but the class lock, held to read one count
- *                     of pools: O(1), with no walk over pools.
+ *                     of pools (pymm_class_npools()): O(1), with no walk
+ *                     over pools; and for summary pymm_arena_lock, held to
+ *                     read the arena counters.
  *   arenas            pymm_arena_lock is held while the arena lists are
- *                     copied into a buffer: O(number of arenas), a few ns
- *                     each.  The block fast path never takes that lock; only
- *                     a class taking or returning a whole pool waits.
+ *                     copied into a buffer (pymm_arena_snapshot()):
+ *                     O(number of arenas), a few ns each.  The block fast
+ *                     path never takes that lock; only a class taking or
+ *                     returning a whole pool waits.
+ *
+ * This file takes no lock itself: the layers below hand it copies.
  */
 #include <linux/debugfs.h>
 #include <linux/minmax.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 
-#include "pymm_internal.h"
+#include "arena.h"
+#include "class.h"
+#include "cpu.h"
+#include "debug.h"
+#include "debugfs.h"
+#include "large.h"
+#include "report.h"
 
 static struct dentry *pymm_debugfs_root;
 struct dentry *pymm_debugfs_heaps;
@@ -42,12 +53,9 @@ static void pymm_class_stats(unsigned int i, struct pymm_class_stats *st)
 {
 	struct pymm_class *cls = &pymm_classes[i];
 	struct pymm_counts c;
-	unsigned long flags;
 
 	pymm_class_counts(i, &c);
-	spin_lock_irqsave(&cls->lock, flags);
-	st->npools = cls->npools;
-	spin_unlock_irqrestore(&cls->lock, flags);
+	st->npools = pymm_class_npools(i);
 	st->allocs = c.allocs;
 	st->frees = c.frees;
 	st->requested = c.requested;
@@ -85,55 +93,15 @@ static int classes_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(classes);
 
-struct pymm_arena_row {
-	void *base;
-	unsigned int npools;
-	unsigned int nfree;
-};
-
-/* Copy up to @max arenas of @head into @rows; returns how many. */
-static unsigned int pymm_copy_arenas(struct list_head *head,
-				     struct pymm_arena_row *rows,
-				     unsigned int max)
-{
-	struct pymm_arena *arena;
-	unsigned int n = 0;
-
-	list_for_each_entry(arena, head, link) {
-		if (n == max)
-			break;
-		rows[n].base = arena->base;
-		rows[n].npools = arena->npresent;
-		rows[n].nfree = arena->nfreepools;
-		n++;
-	}
-	return n;
-}
-
 static int arenas_show(struct seq_file *m, void *v)
 {
 	struct pymm_arena_row *rows;
-	unsigned int max, n, i;
-	unsigned long flags;
+	unsigned int n, i;
 
 	seq_puts(m, "base pools free\n");
-	/* Arenas may be added between sizing the buffer and filling it. */
-	max = READ_ONCE(pymm_arenas_now) + 16;
-	rows = kvmalloc_array(max, sizeof(*rows), GFP_KERNEL);
+	rows = pymm_arena_snapshot(&n);
 	if (!rows)
 		return -ENOMEM;
-
-	spin_lock_irqsave(&pymm_arena_lock, flags);
-	n = pymm_copy_arenas(&pymm_usable_arenas, rows, max);
-	if (pymm_cached_arena && n < max) {
-		rows[n].base = pymm_cached_arena->base;
-		rows[n].npools = pymm_cached_arena->npresent;
-		rows[n].nfree = pymm_cached_arena->nfreepools;
-		n++;
-	}
-	n += pymm_copy_arenas(&pymm_full_arenas, rows + n, max - n);
-	spin_unlock_irqrestore(&pymm_arena_lock, flags);
-
 	for (i = 0; i < n; i++)
 		seq_printf(m, "%p %u %u\n", rows[i].base, rows[i].npools,
 			   rows[i].nfree);
@@ -142,20 +110,13 @@ static int arenas_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(arenas);
 
-static const char * const pymm_error_names[PYMM_NR_ERRORS] = {
-	[PYMM_ERR_INVALID]	= "err_invalid",
-	[PYMM_ERR_MIDDLE]	= "err_middle",
-	[PYMM_ERR_DOUBLE_FREE]	= "err_double_free",
-	[PYMM_ERR_CORRUPTION]	= "err_corruption",
-};
-
 static int summary_show(struct seq_file *m, void *v)
 {
-	unsigned long now, allocated, freed, pages, blocks = 0;
 	u64 inuse_bytes = 0, requested = 0, rounded = 0;
+	struct pymm_large_stats large;
+	struct pymm_arena_stats ar;
 	struct pymm_class_stats st;
-	unsigned long flags;
-	bool cached;
+	unsigned long blocks = 0;
 	unsigned int i;
 
 	for (i = 0; i < PYMM_NR_CLASSES; i++) {
@@ -167,31 +128,26 @@ static int summary_show(struct seq_file *m, void *v)
 		requested += st.requested;
 		rounded += (u64)st.allocs * size;
 	}
-	spin_lock_irqsave(&pymm_arena_lock, flags);
-	now = pymm_arenas_now;
-	allocated = pymm_arenas_allocated;
-	freed = pymm_arenas_freed;
-	pages = pymm_pages_held;
-	cached = pymm_cached_arena;
-	spin_unlock_irqrestore(&pymm_arena_lock, flags);
+	pymm_arena_read_stats(&ar);
 
 	seq_puts(m, "name value\n");
-	seq_printf(m, "arenas %lu\n", now);
-	seq_printf(m, "arenas_allocated %lu\n", allocated);
-	seq_printf(m, "arenas_freed %lu\n", freed);
-	seq_printf(m, "arenas_cached %d\n", cached);
-	seq_printf(m, "pages %lu\n", pages);
+	seq_printf(m, "arenas %lu\n", ar.now);
+	seq_printf(m, "arenas_allocated %lu\n", ar.allocated);
+	seq_printf(m, "arenas_freed %lu\n", ar.freed);
+	seq_printf(m, "arenas_cached %d\n", ar.cached);
+	seq_printf(m, "pages %lu\n", ar.pages);
 	seq_printf(m, "blocks_inuse %lu\n", blocks);
 	seq_printf(m, "bytes_inuse %llu\n", inuse_bytes);
-	seq_printf(m, "bytes_held %lu\n", pages * PAGE_SIZE);
+	seq_printf(m, "bytes_held %lu\n", ar.pages * PAGE_SIZE);
 	seq_printf(m, "bytes_requested %llu\n", requested);
 	seq_printf(m, "bytes_rounded %llu\n", rounded);
-	seq_printf(m, "large_allocs %ld\n", atomic_long_read(&pymm_large_count));
-	seq_printf(m, "large_bytes %ld\n", atomic_long_read(&pymm_large_bytes));
+	pymm_large_read_stats(&large);
+	seq_printf(m, "large_allocs %ld\n", large.count);
+	seq_printf(m, "large_bytes %ld\n", large.bytes);
 	seq_printf(m, "debug %d\n", pymm_debug);
 	for (i = PYMM_ERR_INVALID; i < PYMM_NR_ERRORS; i++)
-		seq_printf(m, "%s %ld\n", pymm_error_names[i],
-			   atomic_long_read(&pymm_errors[i]));
+		seq_printf(m, "%s %ld\n", pymm_error_name(i),
+			   pymm_error_count(i));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(summary);

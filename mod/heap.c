@@ -39,7 +39,7 @@
 #include <linux/uaccess.h>
 #include <linux/wait_bit.h>
 
-#include "pymm_internal.h"
+#include "debugfs.h"
 #include "object.h"
 #include "gc.h"
 

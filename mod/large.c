@@ -16,14 +16,16 @@
 #include <linux/slab.h>
 #include <linux/xarray.h>
 
+#include "large.h"
 #include "pymm_internal.h"
 #include "pymm_kasan.h"
+#include "report.h"
 
 #define PYMM_LARGE_SHIFT	9	/* ilog2(PYMM_SMALL_MAX) */
 
 static DEFINE_XARRAY_FLAGS(pymm_large, XA_FLAGS_LOCK_IRQ);
-atomic_long_t pymm_large_count;
-atomic_long_t pymm_large_bytes;
+static atomic_long_t pymm_large_count;
+static atomic_long_t pymm_large_bytes;
 
 static unsigned long pymm_large_key(const void *p)
 {
@@ -125,13 +127,22 @@ size_t pymm_large_size(const void *p, int *err)
 	return size;
 }
 
+/**
+ * pymm_large_read_stats - the live large blocks and their bytes
+ * @st: filled with them (two racy reads: each exact, not both at once)
+ */
+void pymm_large_read_stats(struct pymm_large_stats *st)
+{
+	st->count = atomic_long_read(&pymm_large_count);
+	st->bytes = atomic_long_read(&pymm_large_bytes);
+}
+
 /* Unload: large blocks still live were leaked by a client; keep them. */
 void pymm_large_exit(void)
 {
 	long n = atomic_long_read(&pymm_large_count);
 
 	if (n)
-		pr_err("pymm: LEAK: %ld large blocks still live at unload; keeping them\n",
-		       n);
+		pymm_report_large_leak(n);
 	xa_destroy(&pymm_large);
 }

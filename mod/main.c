@@ -1,58 +1,84 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * pymm.ko: module parameters, load and unload.
+ * pymm.ko: load and unload, the top of the layers (see pymm_internal.h).
  *
- * Load sets up the size classes for the chosen mode, allocates the
- * arenas_min arenas and registers the shrinker (arena.c), sets up CPU
- * hotplug (cpu.c) and creates the debugfs files.  Unload hands every
- * CPU's current pools back with CPU hotplug held off, frees every arena
- * that has nothing live in it and reports (and keeps) memory a client
- * leaked: clients hold a module reference through the symbols they use, so
- * by the time pymm can be unloaded nobody can free those blocks any more.
+ * Load switches debug mode on if asked (debug.c), sets up the size classes
+ * for that mode (class.c), allocates the arenas_min arenas (arena.c),
+ * registers the shrinker (shrink.c), sets up CPU hotplug (cpu.c), the heaps
+ * (heap.c) and the debugfs files.  Unload hands every CPU's current pools
+ * back with CPU hotplug held off, frees every arena that has nothing live
+ * in it and reports (and keeps) memory a client leaked, counted here:
+ * clients hold a module reference through the symbols they use, so by the
+ * time pymm can be unloaded nobody can free those blocks any more.  The
+ * module parameters live with what they set: debug in debug.c, arenas_min
+ * in arena.c, release_free_pools in shrink.c.
  */
 #include <linux/module.h>
 
-#include "pymm_internal.h"
+#include "arena.h"
+#include "class.h"
+#include "cpu.h"
+#include "debug.h"
+#include "debugfs.h"
+#include "large.h"
 #include "object.h"
-
-bool pymm_debug;
-module_param_named(debug, pymm_debug, bool, 0444);
-MODULE_PARM_DESC(debug, "Red zones and poisoning on every small block (default: off)");
+#include "report.h"
+#include "shrink.h"
 
 static int __init pymm_init(void)
 {
 	int err;
 
-	if (pymm_debug)
-		static_branch_enable(&pymm_debug_key);
+	pymm_debug_init();
 	pymm_classes_init();
 	err = pymm_arenas_init();
 	if (err)
 		return err;
+	err = pymm_shrink_init();
+	if (err)
+		goto arenas;
 	err = pymm_cpu_init();
-	if (err) {
-		pymm_arenas_exit();
-		return err;
-	}
+	if (err)
+		goto shrink;
 	err = pymm_heaps_init();
-	if (err) {
-		pymm_cpu_exit();
-		pymm_arenas_exit();
-		return err;
-	}
+	if (err)
+		goto cpu;
 	pymm_debugfs_init();
-	pr_info("pymm: %u size classes up to %u bytes, %lu KiB arenas%s\n",
-		PYMM_NR_CLASSES, PYMM_SMALL_MAX, PYMM_ARENA_SIZE >> 10,
-		pymm_debug ? ", debug mode" : "");
+	pymm_report_loaded(PYMM_ARENA_SIZE, pymm_debug);
 	return 0;
+
+cpu:
+	pymm_cpu_exit();
+shrink:
+	pymm_shrink_exit();
+arenas:
+	pymm_arenas_exit();
+	return err;
+}
+
+/* Small blocks still in use, summed over the classes. */
+static unsigned long pymm_blocks_inuse(void)
+{
+	unsigned long blocks = 0;
+	unsigned int i;
+
+	for (i = 0; i < PYMM_NR_CLASSES; i++)
+		blocks += pymm_class_inuse(i);
+	return blocks;
 }
 
 static void __exit pymm_exit(void)
 {
+	unsigned long blocks, pages;
+
 	pymm_heaps_exit();
 	pymm_debugfs_exit();
 	pymm_cpu_exit();
-	pymm_arenas_exit();
+	pymm_shrink_exit();
+	blocks = pymm_blocks_inuse();
+	pages = pymm_arenas_exit();
+	if (pages)
+		pymm_report_leak(blocks, pages);
 	pymm_large_exit();
 }
 

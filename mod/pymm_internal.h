@@ -1,6 +1,39 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * pymm internals shared by the files of pymm.ko.
+ * pymm internals: the layers of pymm.ko's allocator, and the memory layout
+ * and data structures that all of them share.
+ *
+ * Layers, lowest first: each file's role, then the locks it owns.  A file
+ * calls functions of lower layers, and of the files before it in its own
+ * layer, never of one after it.  Each file that others call has a header
+ * of its own name (report.h, debug.h, arena.h, ...) saying what it exposes
+ * and why.  This header holds what every layer from 2 up shares: the data
+ * structures, with the lock of each field, and inline helpers, which call
+ * only kasan.c.
+ *
+ *   1  report.c   every message the allocator prints; the error counters
+ *                 and their debugfs names.  No lock.
+ *   2  kasan.c    KASAN shadow of the blocks (pymm_kasan.h).  No lock.
+ *      debug.c    debug mode (debug=1): red zones and poison, checked for
+ *                 class.c under its class lock.  No lock of its own.
+ *   3  arena.c    arenas and their free pools, from and back to the page
+ *                 allocator; arenas_min.  pymm_reserve_lock, pymm_arena_lock.
+ *      large.c    blocks above PYMM_SMALL_MAX, from kmalloc().  The xarray
+ *                 lock of pymm_large.
+ *      class.c    size classes: the blocks of pools; the slow path, and all
+ *                 of debug mode.  pymm_class.lock, one per class.
+ *      cpu.c      per-CPU current pools: the fast path; the per-CPU
+ *                 counters.  The per-CPU state, pymm_cut_lock.
+ *   4  api.c      the exported API (include/pymm.h): dispatch by size, and
+ *                 recognising a pointer.  No lock.
+ *   5  debugfs.c  /sys/kernel/debug/pymm: classes, arenas, summary, and the
+ *                 heaps directory.  No lock: the layers below hand it copies.
+ *      shrink.c   the shrinker: hands idle current pools back, trims free
+ *                 pools, drops the cached arena.  No lock.
+ *   6  object.c, gc.c, heap.c (object.h): objects and their cycle collector,
+ *                 clients of the API; heap.c fills debugfs's heaps
+ *                 directory.  Their locks are listed in object.h.
+ *   7  main.c     load and unload, layer by layer; the unload leak count.
  *
  * Memory layout (PAGE_SIZE 4 KiB, one pool per page):
  *
@@ -31,6 +64,8 @@
  * allocates from it and frees into it with interrupts off and no lock.
  *
  * Locking, outermost first:
+ *   pymm_reserve_lock (mutex, arena.c) changes of arenas_min; allocates
+ *                     arenas, so no spinlock is held around it.
  *   per-CPU state     (interrupts off) the CPU's current pools, their
  *                     private free lists and carving, the CPU's counters.
  *   pymm_class.lock   (one per size class) the class's pools, their shared
@@ -38,26 +73,25 @@
  *   pymm_arena_lock   (global) arena lists and ordering, free-pool masks,
  *                     the cached arena, arena counters.  Taken only when a
  *                     pool changes hands, never per block.
+ *   pymm_cut_lock     (cpu.c) the scratch bitmap of a damaged private
+ *                     list's repair, taken under a class lock.
  *   xarray lock       (pymm_large) taken with no other pymm lock
  *                     held.
- * All of them are taken with interrupts disabled: pymm serves hardirq callers.
+ * All the spinlocks are taken with interrupts disabled: pymm serves hardirq
+ * callers.
  */
 #ifndef _PYMM_INTERNAL_H
 #define _PYMM_INTERNAL_H
 
 #include <linux/bits.h>
 #include <linux/build_bug.h>
-#include <linux/debugfs.h>
 #include <linux/gfp.h>
-#include <linux/jump_label.h>
 #include <linux/limits.h>
 #include <linux/list.h>
 #include <linux/llist.h>
-#include <linux/percpu.h>
 #include <linux/rcupdate.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
-#include <linux/xarray.h>
 
 #include <pymm.h>
 
@@ -172,8 +206,7 @@ struct pymm_arena {
  * @npools:	pools that belong to this class
  *
  * The class's counters of blocks handed out and given back are per CPU
- * (struct pymm_cpu_class), so that the fast path writes only its own CPU's
- * cache lines.
+ * (cpu.c), so that the fast path writes only its own CPU's cache lines.
  */
 struct pymm_class {
 	spinlock_t lock;		/* see @lock above */
@@ -186,47 +219,14 @@ struct pymm_class {
 	unsigned long npools;
 } ____cacheline_aligned_in_smp;
 
-/**
- * struct pymm_cpu_class - one CPU's state for one size class (cpu.c)
- * @freelist:	private free list of @pool: blocks freed on this CPU
- * @pool:	this CPU's current pool of the class, or NULL
- * @nfree:	blocks on @freelist
- * @allocs:	blocks of the class handed out on this CPU since load
- * @frees:	blocks of the class given back on this CPU since load
- * @requested:	sum of the sizes asked for in those allocations
- *
- * Only its CPU touches it, with interrupts off; debugfs reads the counters
- * without synchronisation.
+/*
+ * The index of @cls in pymm_classes[] (class.c), from its size alone, so
+ * that the layers below class.c can name a class in a report.
  */
-struct pymm_cpu_class {
-	void *freelist;
-	struct pymm_pool *pool;
-	unsigned int nfree;
-	unsigned long allocs;
-	unsigned long frees;
-	u64 requested;
-};
-
-DECLARE_PER_CPU_ALIGNED(struct pymm_cpu_class,
-			pymm_cpu_classes[PYMM_NR_CLASSES]);
-
-extern struct pymm_class pymm_classes[PYMM_NR_CLASSES];
-extern bool pymm_debug;
-
-/* Why a pointer was refused; indexes pymm_errors[]. */
-enum pymm_error {
-	PYMM_OK,		/* not an error: a live block */
-	PYMM_ERR_INVALID,	/* pymm never returned it */
-	PYMM_ERR_MIDDLE,	/* points inside a block */
-	PYMM_ERR_DOUBLE_FREE,	/* the block is already free */
-	PYMM_ERR_CORRUPTION,	/* debug: red zone or free poison damaged */
-	PYMM_NR_ERRORS,
-};
-
-extern atomic_long_t pymm_errors[PYMM_NR_ERRORS];
-
-void pymm_report(enum pymm_error err, const void *p, int szidx,
-		 const char *what);
+static inline int pymm_class_index(const struct pymm_class *cls)
+{
+	return (cls->size - 1) / PYMM_ALIGN;
+}
 
 /*
  * The flags pymm passes on when it allocates pages or metadata for a
@@ -344,63 +344,6 @@ static inline struct pymm_pool *pymm_arena_pool(struct pymm_arena *arena,
 	return &arena->pools[(p - arena->base) >> PAGE_SHIFT];
 }
 
-/* This CPU's state for class @cls; interrupts must be off. */
-static inline struct pymm_cpu_class *pymm_this_cpu(struct pymm_class *cls)
-{
-	return this_cpu_ptr(&pymm_cpu_classes[cls - pymm_classes]);
-}
-
-/* class.c: blocks within pools, under the class lock */
-void pymm_classes_init(void);
-void *pymm_class_alloc(struct pymm_class *cls, size_t size, gfp_t gfp);
-int pymm_class_free(struct pymm_class *cls, struct pymm_pool *pool,
-		    const void *p, struct pymm_arena **empty);
-struct pymm_class *pymm_pool_class(struct pymm_pool *pool);
-int pymm_pool_check(struct pymm_class *cls, struct pymm_pool *pool,
-		    const void *p);
-void pymm_block_handout(struct pymm_class *cls, void *block, size_t size,
-			gfp_t gfp);
-void pymm_block_takeback(struct pymm_class *cls, const void *block);
-unsigned int pymm_small_size(struct pymm_arena *arena, const void *p,
-			     const char *caller);
-
-/* cpu.c: the per-CPU current pools, the allocator's fast path */
-void *pymm_small_alloc(size_t size, gfp_t gfp);
-bool pymm_small_free(const void *p);
-unsigned long pymm_cpu_count_idle(void);
-unsigned long pymm_cpu_flush_idle(void);
-
-struct pymm_counts {
-	unsigned long allocs;
-	unsigned long frees;
-	u64 requested;
-};
-
-void pymm_class_counts(unsigned int idx, struct pymm_counts *st);
-unsigned long pymm_class_inuse(unsigned int idx);
-extern atomic_long_t pymm_pools_owned;
-int pymm_cpu_init(void);
-void pymm_cpu_exit(void);
-
-/* arena.c: arenas and pools */
-extern spinlock_t pymm_arena_lock;
-extern struct list_head pymm_usable_arenas;
-extern struct list_head pymm_full_arenas;
-extern struct pymm_arena *pymm_cached_arena;
-extern unsigned long pymm_arenas_allocated;
-extern unsigned long pymm_arenas_freed;
-extern unsigned long pymm_arenas_now;
-extern unsigned long pymm_pages_held;
-extern bool pymm_release_free_pools;
-
-struct pymm_arena *pymm_arena_lookup(const void *p);
-struct pymm_pool *pymm_pool_get(unsigned int szidx);
-struct pymm_arena *pymm_pool_put(struct pymm_pool *pool);
-int pymm_arena_grow(gfp_t gfp);
-void pymm_arena_release(struct pymm_arena *arena);
-int pymm_arenas_init(void);
-void pymm_arenas_exit(void);
-
 static inline struct pymm_arena *pymm_pool_arena(struct pymm_pool *pool)
 {
 	return container_of(pool - pool->idx, struct pymm_arena, pools[0]);
@@ -410,27 +353,5 @@ static inline void *pymm_pool_addr(struct pymm_pool *pool)
 {
 	return pymm_pool_arena(pool)->base + ((size_t)pool->idx << PAGE_SHIFT);
 }
-
-/* large.c: requests above PYMM_SMALL_MAX */
-extern atomic_long_t pymm_large_count;
-extern atomic_long_t pymm_large_bytes;
-
-void *pymm_large_alloc(size_t size, gfp_t gfp);
-int pymm_large_free(const void *p);
-size_t pymm_large_size(const void *p, int *err);
-void pymm_large_exit(void);
-
-/* debug.c: red zones and poisoning, used only under pymm_debug_key */
-DECLARE_STATIC_KEY_FALSE(pymm_debug_key);
-void pymm_debug_alloc(struct pymm_class *cls, void *block, bool recycled);
-void pymm_debug_check_next(struct pymm_class *cls, struct pymm_pool *pool);
-int pymm_debug_check_free(struct pymm_class *cls, struct pymm_pool *pool,
-			  const void *block);
-void pymm_debug_poison(struct pymm_class *cls, void *block);
-
-/* debugfs.c */
-extern struct dentry *pymm_debugfs_heaps;
-void pymm_debugfs_init(void);
-void pymm_debugfs_exit(void);
 
 #endif /* _PYMM_INTERNAL_H */
