@@ -110,14 +110,6 @@ static void fl_flush(struct kunit *test)
 	pt_drop_slab(test);
 }
 
-static long long fl_errors(struct kunit *test, enum pt_sum which)
-{
-	struct pt_summary s;
-
-	pt_read_summary(test, &s);
-	return s.v[which];
-}
-
 static unsigned long fl_frees(struct kunit *test)
 {
 	struct pt_classes *c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
@@ -215,13 +207,13 @@ static void double_free_deep_in_private_list_is_caught(struct kunit *test)
 	unsigned int start;
 
 	fl_four_freed(test, bag, blk);
-	e0 = fl_errors(test, PT_ERR_DOUBLE_FREE);
+	e0 = pt_summary(test, TL_ERR_DOUBLE_FREE);
 	f0 = fl_frees(test);
-	pt_expect_warn_begin("double_free=2");
+	tl_expect_warn_begin("double_free=2");
 	pymm_free(blk[1]);
 	pymm_free(blk[0]);
-	pt_expect_warn_end();
-	e1 = fl_errors(test, PT_ERR_DOUBLE_FREE);
+	tl_expect_warn_end();
+	e1 = pt_summary(test, TL_ERR_DOUBLE_FREE);
 	KUNIT_EXPECT_EQ(test, e1, e0 + 2);
 	KUNIT_EXPECT_EQ(test, fl_frees(test), f0);
 
@@ -255,13 +247,13 @@ static void double_free_deep_in_shared_list_is_caught(struct kunit *test)
 		blk[i] = bag->p[start + 5 * i];
 		pt_blocks_free(bag, start + 5 * i);
 	}
-	e0 = fl_errors(test, PT_ERR_DOUBLE_FREE);
+	e0 = pt_summary(test, TL_ERR_DOUBLE_FREE);
 	f0 = fl_frees(test);
-	pt_expect_warn_begin("double_free=2");
+	tl_expect_warn_begin("double_free=2");
 	pymm_free(blk[1]);
 	pymm_free(blk[0]);
-	pt_expect_warn_end();
-	e1 = fl_errors(test, PT_ERR_DOUBLE_FREE);
+	tl_expect_warn_end();
+	e1 = pt_summary(test, TL_ERR_DOUBLE_FREE);
 	KUNIT_EXPECT_EQ(test, e1, e0 + 2);
 	KUNIT_EXPECT_EQ(test, fl_frees(test), f0);
 
@@ -284,11 +276,11 @@ static void size_and_realloc_of_a_free_block_deep_in_a_list_are_refused(struct k
 	st->blk[0] = blk[2];
 	st->blk[1] = blk[0];
 	st->n = 2;
-	e0 = fl_errors(test, PT_ERR_DOUBLE_FREE);
-	pt_expect_warn_begin("double_free=2");
+	e0 = pt_summary(test, TL_ERR_DOUBLE_FREE);
+	tl_expect_warn_begin("double_free=2");
 	fl_size_step(st);
-	pt_expect_warn_end();
-	e1 = fl_errors(test, PT_ERR_DOUBLE_FREE);
+	tl_expect_warn_end();
+	e1 = pt_summary(test, TL_ERR_DOUBLE_FREE);
 	for (i = 0; i < 2; i++) {
 		KUNIT_EXPECT_EQ(test, st->usable[i], 0);
 		KUNIT_EXPECT_NULL(test, st->moved[i]);
@@ -343,12 +335,12 @@ static void double_free_on_another_cpu_is_caught(struct kunit *test)
 	st->blk[0] = blk[3];
 	st->blk[1] = blk[1];
 	st->n = 2;
-	e0 = fl_errors(test, PT_ERR_DOUBLE_FREE);
+	e0 = pt_summary(test, TL_ERR_DOUBLE_FREE);
 	f0 = fl_frees(test);
-	pt_expect_warn_begin("double_free=2");
+	tl_expect_warn_begin("double_free=2");
 	fl_on_cpu(test, 1, fl_free_step, st);
-	pt_expect_warn_end();
-	e1 = fl_errors(test, PT_ERR_DOUBLE_FREE);
+	tl_expect_warn_end();
+	e1 = pt_summary(test, TL_ERR_DOUBLE_FREE);
 	KUNIT_EXPECT_EQ(test, e1, e0 + 2);
 	KUNIT_EXPECT_EQ(test, fl_frees(test), f0);
 
@@ -372,11 +364,11 @@ static void size_and_realloc_on_another_cpu_of_a_free_block_are_refused(struct k
 	st->blk[0] = blk[3];
 	st->blk[1] = blk[1];
 	st->n = 2;
-	e0 = fl_errors(test, PT_ERR_DOUBLE_FREE);
-	pt_expect_warn_begin("double_free=2");
+	e0 = pt_summary(test, TL_ERR_DOUBLE_FREE);
+	tl_expect_warn_begin("double_free=2");
 	fl_on_cpu(test, 1, fl_size_step, st);
-	pt_expect_warn_end();
-	e1 = fl_errors(test, PT_ERR_DOUBLE_FREE);
+	tl_expect_warn_end();
+	e1 = pt_summary(test, TL_ERR_DOUBLE_FREE);
 	for (i = 0; i < 2; i++) {
 		KUNIT_EXPECT_EQ(test, st->usable[i], 0);
 		KUNIT_EXPECT_NULL(test, st->moved[i]);
@@ -415,11 +407,11 @@ static void live_blocks_are_freed_whatever_their_first_word(struct kunit *test)
 	*b[2] = b[2];
 	*b[3] = b[5];
 	*b[4] = (void *)~0UL;
-	e0 = fl_errors(test, PT_ERR_DOUBLE_FREE);
+	e0 = pt_summary(test, TL_ERR_DOUBLE_FREE);
 	f0 = fl_frees(test);
 	for (i = 0; i < 5; i++)
 		pt_blocks_free(bag, start + i);
-	e1 = fl_errors(test, PT_ERR_DOUBLE_FREE);
+	e1 = pt_summary(test, TL_ERR_DOUBLE_FREE);
 	KUNIT_EXPECT_EQ(test, e1, e0);
 	KUNIT_EXPECT_EQ(test, fl_frees(test), f0 + 5);
 
@@ -430,7 +422,7 @@ static void live_blocks_are_freed_whatever_their_first_word(struct kunit *test)
 	*b[1] = b[0];
 	for (i = 0; i < 6; i++)
 		pt_blocks_free(bag, bag->n - 6 + i);
-	KUNIT_EXPECT_EQ(test, fl_errors(test, PT_ERR_DOUBLE_FREE), e0);
+	KUNIT_EXPECT_EQ(test, pt_summary(test, TL_ERR_DOUBLE_FREE), e0);
 	KUNIT_EXPECT_EQ(test, fl_frees(test), f0 + 11);
 	pt_blocks_free_all(bag);
 }
@@ -463,11 +455,11 @@ static void cycle_in_a_private_list_is_cut_when_its_pool_goes_back(struct kunit 
 	/* anchor -> 3 -> 2 -> 1 -> 0 -> 3 -> ... */
 	pymm_test_set_free_link(blk[0], blk[3]);
 	pt_read_classes(test, c0);
-	e0 = fl_errors(test, PT_ERR_CORRUPTION);
-	pt_expect_warn_begin("corruption=1");
+	e0 = pt_summary(test, TL_ERR_CORRUPTION);
+	tl_expect_warn_begin("corruption=1");
 	fl_flush(test);
-	pt_expect_warn_end();
-	e1 = fl_errors(test, PT_ERR_CORRUPTION);
+	tl_expect_warn_end();
+	e1 = pt_summary(test, TL_ERR_CORRUPTION);
 	pt_read_classes(test, c1);
 	KUNIT_EXPECT_EQ(test, e1, e0 + 1);
 	/* Its only blocks in use were the four: the pool went back. */
