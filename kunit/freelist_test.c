@@ -168,6 +168,62 @@ static void fl_alloc_pool(struct kunit *test, struct pt_blocks *bag, int cpu)
 }
 
 /*
+ * The double-free window: @fn (fl_free_step() or fl_size_step()) on the
+ * free blocks @a then @b, on @cpu (here for -1), between the expect-WARN
+ * markers.  Each call is refused and counted in err_double_free: a free
+ * frees nothing, a size is 0 and a realloc moves nothing (what it returns
+ * goes into @bag all the same).
+ */
+static void fl_expect_refused(struct kunit *test, struct pt_blocks *bag,
+			      int cpu, long (*fn)(void *), void *a, void *b)
+{
+	struct fl_step *st = fl_step_new(test);
+	bool sizing = fn == fl_size_step;
+	unsigned long f0 = 0;
+	long long e0, e1;
+	unsigned int i;
+
+	st->blk[0] = a;
+	st->blk[1] = b;
+	st->n = 2;
+	e0 = pt_summary(test, TL_ERR_DOUBLE_FREE);
+	if (!sizing)
+		f0 = fl_frees(test);
+	tl_expect_warn_begin("double_free=2");
+	if (cpu < 0)
+		fn(st);
+	else
+		fl_on_cpu(test, cpu, fn, st);
+	tl_expect_warn_end();
+	e1 = pt_summary(test, TL_ERR_DOUBLE_FREE);
+	if (sizing) {
+		for (i = 0; i < st->n; i++) {
+			KUNIT_EXPECT_EQ(test, st->usable[i], 0);
+			KUNIT_EXPECT_NULL(test, st->moved[i]);
+			pt_blocks_add(test, bag, st->moved[i]);
+		}
+	} else {
+		KUNIT_EXPECT_EQ(test, fl_frees(test), f0);
+	}
+	/* fl_size_step() makes two calls per block. */
+	KUNIT_EXPECT_EQ(test, e1, e0 + (sizing ? 2 : 1) * st->n);
+}
+
+/*
+ * A pool's worth of blocks, allocated on @cpu (here for -1), hands each of
+ * @blk[0..@n) out exactly once; then all of @bag is freed.
+ */
+static void fl_expect_each_once(struct kunit *test, struct pt_blocks *bag,
+				int cpu, void *const *blk, unsigned int n)
+{
+	unsigned int start = bag->n;
+
+	fl_alloc_pool(test, bag, cpu);
+	fl_expect_once(test, bag, start, blk, n);
+	pt_blocks_free_all(bag);
+}
+
+/*
  * Four blocks of a fresh pool, freed in order (3 then heads the list):
  * onto this CPU's private list of its current pool, or in debug mode onto
  * the pool's shared list.  A fifth block, the last in @bag, stays live, so
@@ -201,26 +257,11 @@ static void fl_four_freed(struct kunit *test, struct pt_blocks *bag,
 static void double_free_deep_in_private_list_is_caught(struct kunit *test)
 {
 	struct pt_blocks *bag = pt_blocks_new(test, 4096);
-	long long e0, e1;
-	unsigned long f0;
 	void *blk[4];
-	unsigned int start;
 
 	fl_four_freed(test, bag, blk);
-	e0 = pt_summary(test, TL_ERR_DOUBLE_FREE);
-	f0 = fl_frees(test);
-	tl_expect_warn_begin("double_free=2");
-	pymm_free(blk[1]);
-	pymm_free(blk[0]);
-	tl_expect_warn_end();
-	e1 = pt_summary(test, TL_ERR_DOUBLE_FREE);
-	KUNIT_EXPECT_EQ(test, e1, e0 + 2);
-	KUNIT_EXPECT_EQ(test, fl_frees(test), f0);
-
-	start = bag->n;
-	fl_alloc_pool(test, bag, -1);
-	fl_expect_once(test, bag, start, blk, 4);
-	pt_blocks_free_all(bag);
+	fl_expect_refused(test, bag, -1, fl_free_step, blk[1], blk[0]);
+	fl_expect_each_once(test, bag, -1, blk, 4);
 }
 
 /*
@@ -231,8 +272,6 @@ static void double_free_deep_in_shared_list_is_caught(struct kunit *test)
 {
 	unsigned int cap = pt_capacity(test, FL_CLASS), i, start;
 	struct pt_blocks *bag = pt_blocks_new(test, 4096);
-	long long e0, e1;
-	unsigned long f0;
 	void *blk[3];
 
 	fl_flush(test);
@@ -247,51 +286,19 @@ static void double_free_deep_in_shared_list_is_caught(struct kunit *test)
 		blk[i] = bag->p[start + 5 * i];
 		pt_blocks_free(bag, start + 5 * i);
 	}
-	e0 = pt_summary(test, TL_ERR_DOUBLE_FREE);
-	f0 = fl_frees(test);
-	tl_expect_warn_begin("double_free=2");
-	pymm_free(blk[1]);
-	pymm_free(blk[0]);
-	tl_expect_warn_end();
-	e1 = pt_summary(test, TL_ERR_DOUBLE_FREE);
-	KUNIT_EXPECT_EQ(test, e1, e0 + 2);
-	KUNIT_EXPECT_EQ(test, fl_frees(test), f0);
-
-	start = bag->n;
-	fl_alloc_pool(test, bag, -1);
-	fl_expect_once(test, bag, start, blk, 3);
-	pt_blocks_free_all(bag);
+	fl_expect_refused(test, bag, -1, fl_free_step, blk[1], blk[0]);
+	fl_expect_each_once(test, bag, -1, blk, 3);
 }
 
 /* pymm_usable_size() and pymm_realloc() of a free block not at the head. */
 static void size_and_realloc_of_a_free_block_deep_in_a_list_are_refused(struct kunit *test)
 {
 	struct pt_blocks *bag = pt_blocks_new(test, 4096);
-	struct fl_step *st = fl_step_new(test);
-	long long e0, e1;
 	void *blk[4];
-	unsigned int start, i;
 
 	fl_four_freed(test, bag, blk);
-	st->blk[0] = blk[2];
-	st->blk[1] = blk[0];
-	st->n = 2;
-	e0 = pt_summary(test, TL_ERR_DOUBLE_FREE);
-	tl_expect_warn_begin("double_free=2");
-	fl_size_step(st);
-	tl_expect_warn_end();
-	e1 = pt_summary(test, TL_ERR_DOUBLE_FREE);
-	for (i = 0; i < 2; i++) {
-		KUNIT_EXPECT_EQ(test, st->usable[i], 0);
-		KUNIT_EXPECT_NULL(test, st->moved[i]);
-		pt_blocks_add(test, bag, st->moved[i]);
-	}
-	KUNIT_EXPECT_EQ(test, e1, e0 + 4);
-
-	start = bag->n;
-	fl_alloc_pool(test, bag, -1);
-	fl_expect_once(test, bag, start, blk, 4);
-	pt_blocks_free_all(bag);
+	fl_expect_refused(test, bag, -1, fl_size_step, blk[2], blk[0]);
+	fl_expect_each_once(test, bag, -1, blk, 4);
 }
 
 /*
@@ -324,62 +331,24 @@ static void fl_four_freed_on_cpu0(struct kunit *test, struct pt_blocks *bag,
 static void double_free_on_another_cpu_is_caught(struct kunit *test)
 {
 	struct pt_blocks *bag = pt_blocks_new(test, 4096);
-	struct fl_step *st = fl_step_new(test);
-	long long e0, e1;
-	unsigned long f0;
 	void *blk[4];
-	unsigned int start;
 
 	fl_needs_two(test);
 	fl_four_freed_on_cpu0(test, bag, blk);
-	st->blk[0] = blk[3];
-	st->blk[1] = blk[1];
-	st->n = 2;
-	e0 = pt_summary(test, TL_ERR_DOUBLE_FREE);
-	f0 = fl_frees(test);
-	tl_expect_warn_begin("double_free=2");
-	fl_on_cpu(test, 1, fl_free_step, st);
-	tl_expect_warn_end();
-	e1 = pt_summary(test, TL_ERR_DOUBLE_FREE);
-	KUNIT_EXPECT_EQ(test, e1, e0 + 2);
-	KUNIT_EXPECT_EQ(test, fl_frees(test), f0);
-
-	start = bag->n;
-	fl_alloc_pool(test, bag, 0);
-	fl_expect_once(test, bag, start, blk, 4);
-	pt_blocks_free_all(bag);
+	fl_expect_refused(test, bag, 1, fl_free_step, blk[3], blk[1]);
+	fl_expect_each_once(test, bag, 0, blk, 4);
 }
 
 /* The same blocks, sized and reallocated on CPU 1: refused. */
 static void size_and_realloc_on_another_cpu_of_a_free_block_are_refused(struct kunit *test)
 {
 	struct pt_blocks *bag = pt_blocks_new(test, 4096);
-	struct fl_step *st = fl_step_new(test);
-	long long e0, e1;
 	void *blk[4];
-	unsigned int start, i;
 
 	fl_needs_two(test);
 	fl_four_freed_on_cpu0(test, bag, blk);
-	st->blk[0] = blk[3];
-	st->blk[1] = blk[1];
-	st->n = 2;
-	e0 = pt_summary(test, TL_ERR_DOUBLE_FREE);
-	tl_expect_warn_begin("double_free=2");
-	fl_on_cpu(test, 1, fl_size_step, st);
-	tl_expect_warn_end();
-	e1 = pt_summary(test, TL_ERR_DOUBLE_FREE);
-	for (i = 0; i < 2; i++) {
-		KUNIT_EXPECT_EQ(test, st->usable[i], 0);
-		KUNIT_EXPECT_NULL(test, st->moved[i]);
-		pt_blocks_add(test, bag, st->moved[i]);
-	}
-	KUNIT_EXPECT_EQ(test, e1, e0 + 4);
-
-	start = bag->n;
-	fl_alloc_pool(test, bag, 0);
-	fl_expect_once(test, bag, start, blk, 4);
-	pt_blocks_free_all(bag);
+	fl_expect_refused(test, bag, 1, fl_size_step, blk[3], blk[1]);
+	fl_expect_each_once(test, bag, 0, blk, 4);
 }
 
 /*
