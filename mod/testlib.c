@@ -5,7 +5,8 @@
  *
  * Not an object of its own: each module that uses it compiles it through
  * a file of its own that includes this one (bench_testlib.c,
- * kunit/testlib.c), since kbuild links an object into one module only.
+ * torture_testlib.c, kunit/testlib.c), since kbuild links an object into
+ * one module only.
  */
 #include <linux/err.h>
 #include <linux/fs.h>

@@ -2,8 +2,8 @@
 /*
  * The test helpers of pymm that need no KUnit (mod/testlib.c): every
  * module that checks pymm from the outside uses them, the KUnit suites
- * (kunit/, whose KUnit wrappers sit above them in pymm_test.h) and the
- * benchmark (bench.c).
+ * (kunit/, whose KUnit wrappers sit above them in pymm_test.h), the
+ * benchmark (bench.c) and the torture (torture*.c).
  *
  * It offers:
  * - tl_read_file() and tl_write_file(): the one reader and the one writer
