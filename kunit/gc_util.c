@@ -3,25 +3,16 @@
  * Helpers of the object and cycle-collector KUnit suites: the test node
  * types and their counting callbacks, the per-test context (a heap of its
  * own, checked for leaks of pymm blocks at the end), graph builders, and
- * debugfs I/O and parsing.  See gc_util.h.
+ * the parser of a heap's gc file.  See gc_util.h.
  */
 #include <kunit/test.h>
 #include <linux/delay.h>
 #include <linux/err.h>
-#include <linux/fs.h>
 #include <linux/jiffies.h>
-#include <linux/kthread.h>
-#include <linux/mm.h>
-#include <linux/mman.h>
 #include <linux/module.h>
 #include <linux/sched.h>
-#include <linux/sched/mm.h>
-#include <linux/sched/signal.h>
-#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/string.h>
-#include <linux/uaccess.h>
-#include <linux/uio.h>
 
 #include "gc_util.h"
 
@@ -40,33 +31,18 @@ static void gc_check_context(struct gc_counts *c)
 static int gc_node_traverse(void *obj, pymm_visit_fn visit, void *arg)
 {
 	struct gc_node *n = obj;
-	int i, err;
 
-	for (i = 0; i < GC_NODE_REFS; i++) {
-		if (!n->ref[i])
-			continue;
-		err = visit(n->ref[i], arg);
-		if (err)
-			return err;
-	}
-	return 0;
+	return tl_visit_refs(n->ref, GC_NODE_REFS, visit, arg);
 }
 
 static void gc_node_clear(void *obj)
 {
 	struct gc_node *n = obj;
-	void *old;
-	int i;
 
 	if (n->counts)
 		atomic_inc(&n->counts->cleared);
-	if (n->stubborn)
-		return;
-	for (i = 0; i < GC_NODE_REFS; i++) {
-		old = n->ref[i];
-		n->ref[i] = NULL;
-		pymm_put(old);
-	}
+	if (!n->stubborn)
+		tl_put_refs(n->ref, GC_NODE_REFS);
 }
 
 static void gc_node_finalize(void *obj)

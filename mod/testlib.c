@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The test helpers that need no KUnit: file I/O from kernel code and the
- * parsing of pymm's summary.  See testlib.h for what it offers.
+ * The test helpers that need no KUnit: file I/O from kernel code, the
+ * parsing of pymm's summary, and the references of test objects.  See
+ * testlib.h for what it offers.
  *
  * Not an object of its own: each module that uses it compiles it through
  * a file of its own that includes this one (bench_testlib.c,
@@ -260,4 +261,32 @@ int tl_read_summary(struct tl_summary *s)
 	ret = len < 0 ? len : tl_parse_summary(buf, s, NULL);
 	kfree(buf);
 	return ret;
+}
+
+int tl_visit_refs(void *const *ref, unsigned int n, pymm_visit_fn visit,
+		  void *arg)
+{
+	unsigned int i;
+	int err;
+
+	for (i = 0; i < n; i++) {
+		if (!ref[i])
+			continue;
+		err = visit(ref[i], arg);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+void tl_put_refs(void **ref, unsigned int n)
+{
+	unsigned int i;
+	void *old;
+
+	for (i = 0; i < n; i++) {
+		old = ref[i];
+		ref[i] = NULL;
+		pymm_put(old);
+	}
 }

@@ -12,7 +12,9 @@
  * - tl_next_line(): the line splitter of the parsers;
  * - the debugfs summary: its rows (enum tl_sum, tl_sum_names), its strict
  *   parser tl_parse_summary() and tl_read_summary(), the one lookup;
- * - the expect-WARN markers the harness reads (tl_expect_warn_begin()).
+ * - the expect-WARN markers the harness reads (tl_expect_warn_begin());
+ * - tl_visit_refs() and tl_put_refs(): the traverse() and clear() of a
+ *   test object whose strong references are an array.
  *
  * Each module links its own copy, through a file of its own that includes
  * testlib.c (kbuild puts an object into one module only), so nothing here
@@ -23,6 +25,8 @@
 
 #include <linux/printk.h>
 #include <linux/types.h>
+
+#include <pymm.h>
 
 #define TL_DEBUGFS		"/sys/kernel/debug/pymm/"
 #define TL_SUMMARY		TL_DEBUGFS "summary"
@@ -100,5 +104,15 @@ int tl_read_summary(struct tl_summary *s);
 #define tl_expect_warn_begin(fmt, ...) \
 	pr_info("pymm-expect-warn begin " fmt "\n", ##__VA_ARGS__)
 #define tl_expect_warn_end()	pr_info("pymm-expect-warn end\n")
+
+/*
+ * A test object's strong references, an array of @n pointers (NULL for
+ * none): tl_visit_refs() visits each, as a pymm_type's traverse() does,
+ * and returns the first non-zero visit(); tl_put_refs() drops them all, as
+ * its clear() does, each slot emptied before its reference is put.
+ */
+int tl_visit_refs(void *const *ref, unsigned int n, pymm_visit_fn visit,
+		  void *arg);
+void tl_put_refs(void **ref, unsigned int n);
 
 #endif /* _PYMM_TESTLIB_H */
