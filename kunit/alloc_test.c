@@ -59,7 +59,7 @@ static void small_size_rounds_up_to_its_class(struct kunit *test)
 
 static void size_513_is_served_by_kmalloc(struct kunit *test)
 {
-	struct pt_summary s0, s1, s2;
+	struct tl_summary s0, s1, s2;
 	size_t usable;
 	void *p;
 
@@ -77,14 +77,14 @@ static void size_513_is_served_by_kmalloc(struct kunit *test)
 	pymm_free(p);
 	pt_read_summary(test, &s2);
 
-	KUNIT_EXPECT_EQ(test, s1.v[PT_LARGE_ALLOCS], s0.v[PT_LARGE_ALLOCS] + 1);
-	KUNIT_EXPECT_EQ(test, s1.v[PT_LARGE_BYTES],
-			s0.v[PT_LARGE_BYTES] + (long long)usable);
+	KUNIT_EXPECT_EQ(test, s1.v[TL_LARGE_ALLOCS], s0.v[TL_LARGE_ALLOCS] + 1);
+	KUNIT_EXPECT_EQ(test, s1.v[TL_LARGE_BYTES],
+			s0.v[TL_LARGE_BYTES] + (long long)usable);
 	/* No small block was involved. */
-	KUNIT_EXPECT_EQ(test, s1.v[PT_BYTES_ROUNDED], s0.v[PT_BYTES_ROUNDED]);
-	KUNIT_EXPECT_EQ(test, s1.v[PT_BLOCKS_INUSE], s0.v[PT_BLOCKS_INUSE]);
-	KUNIT_EXPECT_EQ(test, s2.v[PT_LARGE_ALLOCS], s0.v[PT_LARGE_ALLOCS]);
-	KUNIT_EXPECT_EQ(test, s2.v[PT_LARGE_BYTES], s0.v[PT_LARGE_BYTES]);
+	KUNIT_EXPECT_EQ(test, s1.v[TL_BYTES_ROUNDED], s0.v[TL_BYTES_ROUNDED]);
+	KUNIT_EXPECT_EQ(test, s1.v[TL_BLOCKS_INUSE], s0.v[TL_BLOCKS_INUSE]);
+	KUNIT_EXPECT_EQ(test, s2.v[TL_LARGE_ALLOCS], s0.v[TL_LARGE_ALLOCS]);
+	KUNIT_EXPECT_EQ(test, s2.v[TL_LARGE_BYTES], s0.v[TL_LARGE_BYTES]);
 }
 
 /* 8k + 1 and 8k + 8 both land in class k, for all 64 classes. */
@@ -128,41 +128,41 @@ static void every_class_boundary_maps_to_its_class(struct kunit *test)
 
 static void zero_size_returns_zero_size_ptr(struct kunit *test)
 {
-	struct pt_summary s0, s1;
+	struct tl_summary s0, s1;
 
 	pt_read_summary(test, &s0);
 	KUNIT_EXPECT_PTR_EQ(test, pymm_malloc(0, GFP_KERNEL), ZERO_SIZE_PTR);
 	KUNIT_EXPECT_PTR_EQ(test, pymm_zalloc(0, GFP_KERNEL), ZERO_SIZE_PTR);
 	KUNIT_EXPECT_PTR_EQ(test, pymm_malloc(0, GFP_ATOMIC), ZERO_SIZE_PTR);
 	pt_read_summary(test, &s1);
-	KUNIT_EXPECT_EQ(test, s1.v[PT_BYTES_ROUNDED], s0.v[PT_BYTES_ROUNDED]);
-	KUNIT_EXPECT_EQ(test, s1.v[PT_LARGE_ALLOCS], s0.v[PT_LARGE_ALLOCS]);
+	KUNIT_EXPECT_EQ(test, s1.v[TL_BYTES_ROUNDED], s0.v[TL_BYTES_ROUNDED]);
+	KUNIT_EXPECT_EQ(test, s1.v[TL_LARGE_ALLOCS], s0.v[TL_LARGE_ALLOCS]);
 }
 
 static void free_of_null_and_zero_size_ptr_does_nothing(struct kunit *test)
 {
-	struct pt_summary s0, s1;
+	struct tl_summary s0, s1;
 	int i;
 
 	pt_read_summary(test, &s0);
 	pymm_free(NULL);
 	pymm_free(ZERO_SIZE_PTR);
 	pt_read_summary(test, &s1);
-	for (i = 0; i < PT_NR_SUM; i++)
-		KUNIT_EXPECT_EQ_MSG(test, s1.v[i], s0.v[i], "%s", pt_sum_names[i]);
+	for (i = 0; i < TL_NR_SUM; i++)
+		KUNIT_EXPECT_EQ_MSG(test, s1.v[i], s0.v[i], "%s", tl_sum_names[i]);
 }
 
 static void usable_size_of_null_and_zero_size_ptr_is_zero(struct kunit *test)
 {
-	struct pt_summary s0, s1;
+	struct tl_summary s0, s1;
 	int i;
 
 	pt_read_summary(test, &s0);
 	KUNIT_EXPECT_EQ(test, pymm_usable_size(NULL), 0);
 	KUNIT_EXPECT_EQ(test, pymm_usable_size(ZERO_SIZE_PTR), 0);
 	pt_read_summary(test, &s1);
-	for (i = PT_ERR_INVALID; i < PT_NR_SUM; i++)
-		KUNIT_EXPECT_EQ_MSG(test, s1.v[i], s0.v[i], "%s", pt_sum_names[i]);
+	for (i = TL_ERR_INVALID; i < TL_NR_SUM; i++)
+		KUNIT_EXPECT_EQ_MSG(test, s1.v[i], s0.v[i], "%s", tl_sum_names[i]);
 }
 
 static const size_t zero_sizes[] = { 1, 24, 100, 512, 700, 3000 };
@@ -237,7 +237,7 @@ static int pt_rec_cmp(const void *a, const void *b)
 static void many_blocks_are_distinct_disjoint_and_intact(struct kunit *test)
 {
 	struct pt_blocks *b = pt_blocks_new(test, MANY);
-	struct pt_summary s0, s1;
+	struct tl_summary s0, s1;
 	struct rnd_state rnd;
 	struct pt_rec *rec;
 	unsigned int i, bad = 0, large = 0;
@@ -264,10 +264,10 @@ static void many_blocks_are_distinct_disjoint_and_intact(struct kunit *test)
 		pt_fill_pattern(rec[i].p, rec[i].usable, i);
 	}
 	pt_read_summary(test, &s1);
-	KUNIT_EXPECT_EQ(test, s1.v[PT_BLOCKS_INUSE] + s1.v[PT_LARGE_ALLOCS],
-			s0.v[PT_BLOCKS_INUSE] + s0.v[PT_LARGE_ALLOCS] + MANY);
-	KUNIT_EXPECT_EQ(test, s1.v[PT_LARGE_ALLOCS],
-			s0.v[PT_LARGE_ALLOCS] + large);
+	KUNIT_EXPECT_EQ(test, s1.v[TL_BLOCKS_INUSE] + s1.v[TL_LARGE_ALLOCS],
+			s0.v[TL_BLOCKS_INUSE] + s0.v[TL_LARGE_ALLOCS] + MANY);
+	KUNIT_EXPECT_EQ(test, s1.v[TL_LARGE_ALLOCS],
+			s0.v[TL_LARGE_ALLOCS] + large);
 
 	/* Every block still holds what was written into it... */
 	for (i = 0; i < MANY; i++)
@@ -290,9 +290,9 @@ static void many_blocks_are_distinct_disjoint_and_intact(struct kunit *test)
 
 	pt_blocks_free_all(b);
 	pt_read_summary(test, &s1);
-	KUNIT_EXPECT_EQ(test, s1.v[PT_BLOCKS_INUSE], s0.v[PT_BLOCKS_INUSE]);
-	KUNIT_EXPECT_EQ(test, s1.v[PT_LARGE_ALLOCS], s0.v[PT_LARGE_ALLOCS]);
-	KUNIT_EXPECT_EQ(test, s1.v[PT_LARGE_BYTES], s0.v[PT_LARGE_BYTES]);
+	KUNIT_EXPECT_EQ(test, s1.v[TL_BLOCKS_INUSE], s0.v[TL_BLOCKS_INUSE]);
+	KUNIT_EXPECT_EQ(test, s1.v[TL_LARGE_ALLOCS], s0.v[TL_LARGE_ALLOCS]);
+	KUNIT_EXPECT_EQ(test, s1.v[TL_LARGE_BYTES], s0.v[TL_LARGE_BYTES]);
 }
 
 /*
@@ -342,7 +342,7 @@ static void contents_survive_other_allocations(struct kunit *test)
 static void zone_modifiers_are_refused(struct kunit *test)
 {
 	static const gfp_t zones[] = { __GFP_DMA, __GFP_DMA32, __GFP_HIGHMEM };
-	struct pt_summary s0, s1;
+	struct tl_summary s0, s1;
 	unsigned int i;
 	void *p[4];
 
@@ -350,12 +350,12 @@ static void zone_modifiers_are_refused(struct kunit *test)
 	for (i = 0; i < ARRAY_SIZE(zones); i++) {
 		gfp_t gfp = GFP_KERNEL | zones[i];
 
-		pt_expect_warn_begin("gfp=4");
+		tl_expect_warn_begin("gfp=4");
 		p[0] = pymm_malloc(32, gfp);
 		p[1] = pymm_malloc(2000, gfp);
 		p[2] = pymm_zalloc(32, gfp);
 		p[3] = pymm_realloc(NULL, 32, gfp);
-		pt_expect_warn_end();
+		tl_expect_warn_end();
 		KUNIT_EXPECT_NULL(test, p[0]);
 		KUNIT_EXPECT_NULL(test, p[1]);
 		KUNIT_EXPECT_NULL(test, p[2]);
@@ -367,8 +367,8 @@ static void zone_modifiers_are_refused(struct kunit *test)
 		pymm_free(p[3]);
 	}
 	pt_read_summary(test, &s1);
-	KUNIT_EXPECT_EQ(test, s1.v[PT_BYTES_ROUNDED], s0.v[PT_BYTES_ROUNDED]);
-	KUNIT_EXPECT_EQ(test, s1.v[PT_LARGE_ALLOCS], s0.v[PT_LARGE_ALLOCS]);
+	KUNIT_EXPECT_EQ(test, s1.v[TL_BYTES_ROUNDED], s0.v[TL_BYTES_ROUNDED]);
+	KUNIT_EXPECT_EQ(test, s1.v[TL_LARGE_ALLOCS], s0.v[TL_LARGE_ALLOCS]);
 }
 
 static struct kunit_case pymm_alloc_cases[] = {
@@ -413,7 +413,7 @@ static void realloc_of_null_acts_as_malloc(struct kunit *test)
 
 static void realloc_to_zero_frees_and_returns_zero_size_ptr(struct kunit *test)
 {
-	struct pt_summary s0, s1;
+	struct tl_summary s0, s1;
 	void *p, *q;
 
 	pt_read_summary(test, &s0);
@@ -424,10 +424,10 @@ static void realloc_to_zero_frees_and_returns_zero_size_ptr(struct kunit *test)
 	KUNIT_EXPECT_PTR_EQ(test, pymm_realloc(p, 0, GFP_KERNEL), ZERO_SIZE_PTR);
 	KUNIT_EXPECT_PTR_EQ(test, pymm_realloc(q, 0, GFP_KERNEL), ZERO_SIZE_PTR);
 	pt_read_summary(test, &s1);
-	KUNIT_EXPECT_EQ(test, s1.v[PT_BLOCKS_INUSE], s0.v[PT_BLOCKS_INUSE]);
-	KUNIT_EXPECT_EQ(test, s1.v[PT_LARGE_ALLOCS], s0.v[PT_LARGE_ALLOCS]);
-	KUNIT_EXPECT_EQ(test, s1.v[PT_LARGE_BYTES], s0.v[PT_LARGE_BYTES]);
-	KUNIT_EXPECT_EQ(test, s1.v[PT_ERR_INVALID], s0.v[PT_ERR_INVALID]);
+	KUNIT_EXPECT_EQ(test, s1.v[TL_BLOCKS_INUSE], s0.v[TL_BLOCKS_INUSE]);
+	KUNIT_EXPECT_EQ(test, s1.v[TL_LARGE_ALLOCS], s0.v[TL_LARGE_ALLOCS]);
+	KUNIT_EXPECT_EQ(test, s1.v[TL_LARGE_BYTES], s0.v[TL_LARGE_BYTES]);
+	KUNIT_EXPECT_EQ(test, s1.v[TL_ERR_INVALID], s0.v[TL_ERR_INVALID]);
 }
 
 /* realloc(p, n) == p, contents kept, for each (old, new) pair. */
@@ -472,7 +472,7 @@ static void realloc_small_shrink_by_under_a_quarter_stays(struct kunit *test)
 static void expect_moved(struct kunit *test, size_t old, size_t new,
 			 gfp_t gfp)
 {
-	struct pt_summary s0, s1;
+	struct tl_summary s0, s1;
 	size_t old_usable;
 	void *p, *q;
 
@@ -493,9 +493,9 @@ static void expect_moved(struct kunit *test, size_t old, size_t new,
 		KUNIT_EXPECT_EQ(test, pymm_usable_size(q),
 				kmalloc_size_roundup(new));
 	/* The old block was freed: one live block before and after. */
-	KUNIT_EXPECT_EQ(test, s1.v[PT_BLOCKS_INUSE] + s1.v[PT_LARGE_ALLOCS],
-			s0.v[PT_BLOCKS_INUSE] + s0.v[PT_LARGE_ALLOCS]);
-	KUNIT_EXPECT_EQ(test, s1.v[PT_LARGE_ALLOCS] - s0.v[PT_LARGE_ALLOCS],
+	KUNIT_EXPECT_EQ(test, s1.v[TL_BLOCKS_INUSE] + s1.v[TL_LARGE_ALLOCS],
+			s0.v[TL_BLOCKS_INUSE] + s0.v[TL_LARGE_ALLOCS]);
+	KUNIT_EXPECT_EQ(test, s1.v[TL_LARGE_ALLOCS] - s0.v[TL_LARGE_ALLOCS],
 			(new > PYMM_SMALL_MAX) - (old > PYMM_SMALL_MAX));
 	pymm_free(q);
 }

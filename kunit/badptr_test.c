@@ -18,7 +18,7 @@
 
 /* Error counters and block counts, before and after a refused call. */
 struct snap {
-	struct pt_summary s;
+	struct tl_summary s;
 	struct pt_classes *c;
 };
 
@@ -34,18 +34,18 @@ static void snap_take(struct kunit *test, struct snap *sn)
 
 /*
  * @after differs from @before only by @n[i] in error counter i (indexed
- * from PT_ERR_INVALID): no class counter, block count or byte count moved.
+ * from TL_ERR_INVALID): no class counter, block count or byte count moved.
  */
 static void expect_only_errors(struct kunit *test, const struct snap *before,
 			       const struct snap *after, const int n[4])
 {
 	unsigned int i;
 
-	for (i = 0; i < PT_NR_SUM; i++) {
-		long long d = i >= PT_ERR_INVALID ? n[i - PT_ERR_INVALID] : 0;
+	for (i = 0; i < TL_NR_SUM; i++) {
+		long long d = i >= TL_ERR_INVALID ? n[i - TL_ERR_INVALID] : 0;
 
 		KUNIT_EXPECT_EQ_MSG(test, after->s.v[i], before->s.v[i] + d,
-				    "summary %s", pt_sum_names[i]);
+				    "summary %s", tl_sum_names[i]);
 	}
 	for (i = 0; i < PYMM_NR_CLASSES; i++) {
 		const struct pt_class_row *x = &before->c->c[i];
@@ -65,18 +65,18 @@ static const int invalid1[4] = { 1, 0, 0, 0 };
  */
 static void refused_free(const void *p)
 {
-	pt_expect_warn_begin("invalid=1");
+	tl_expect_warn_begin("invalid=1");
 	pymm_free(p);
-	pt_expect_warn_end();
+	tl_expect_warn_end();
 }
 
 static size_t refused_usable_size(const void *p)
 {
 	size_t usable;
 
-	pt_expect_warn_begin("invalid=1");
+	tl_expect_warn_begin("invalid=1");
 	usable = pymm_usable_size(p);
-	pt_expect_warn_end();
+	tl_expect_warn_end();
 	return usable;
 }
 
@@ -84,9 +84,9 @@ static void *refused_realloc(void *p, size_t size)
 {
 	void *q;
 
-	pt_expect_warn_begin("invalid=1");
+	tl_expect_warn_begin("invalid=1");
 	q = pymm_realloc(p, size, GFP_KERNEL);
-	pt_expect_warn_end();
+	tl_expect_warn_end();
 	return q;
 }
 
@@ -282,7 +282,7 @@ static void lookalike_page_from_page_allocator_is_refused(struct kunit *test)
 static void lookalike_kmalloc_page_is_refused_not_kfreed(struct kunit *test)
 {
 	u8 *fake = kmalloc(PAGE_SIZE, GFP_KERNEL);
-	struct pt_summary s0, s1;
+	struct tl_summary s0, s1;
 
 	KUNIT_ASSERT_NOT_NULL(test, fake);
 	KUNIT_EXPECT_EQ(test, pt_offset(fake), 0);
@@ -290,8 +290,8 @@ static void lookalike_kmalloc_page_is_refused_not_kfreed(struct kunit *test)
 	check_lookalike(test, fake);
 	pt_read_summary(test, &s1);
 	/* pymm did not take it for one of its large blocks either. */
-	KUNIT_EXPECT_EQ(test, s1.v[PT_LARGE_ALLOCS], s0.v[PT_LARGE_ALLOCS]);
-	KUNIT_EXPECT_EQ(test, s1.v[PT_LARGE_BYTES], s0.v[PT_LARGE_BYTES]);
+	KUNIT_EXPECT_EQ(test, s1.v[TL_LARGE_ALLOCS], s0.v[TL_LARGE_ALLOCS]);
+	KUNIT_EXPECT_EQ(test, s1.v[TL_LARGE_BYTES], s0.v[TL_LARGE_BYTES]);
 	KUNIT_EXPECT_EQ(test, ksize(fake), PAGE_SIZE);
 	kfree(fake);
 }
@@ -308,13 +308,13 @@ static void middle_of_small_block_is_refused(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	pt_fill_pattern(p, 64, 9);
 	snap_take(test, &s0);
-	pt_expect_warn_begin("middle=5");
+	tl_expect_warn_begin("middle=5");
 	pymm_free(p + 8);
 	pymm_free(p + 1);
 	pymm_free(p + 63);
 	usable = pymm_usable_size(p + 32);
 	q = pymm_realloc(p + 16, 100, GFP_KERNEL);
-	pt_expect_warn_end();
+	tl_expect_warn_end();
 	snap_take(test, &s1);
 	KUNIT_EXPECT_EQ(test, usable, 0);
 	KUNIT_EXPECT_NULL(test, q);
@@ -339,11 +339,11 @@ static void middle_of_large_block_is_refused(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	pt_fill_pattern(p, 2000, 4);
 	snap_take(test, &s0);
-	pt_expect_warn_begin("middle=3");
+	tl_expect_warn_begin("middle=3");
 	pymm_free(p + 16);
 	usable = pymm_usable_size(p + 8);
 	q = pymm_realloc(p + 256, 3000, GFP_KERNEL);
-	pt_expect_warn_end();
+	tl_expect_warn_end();
 	snap_take(test, &s1);
 	KUNIT_EXPECT_EQ(test, usable, 0);
 	KUNIT_EXPECT_NULL(test, q);
@@ -353,7 +353,7 @@ static void middle_of_large_block_is_refused(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pymm_usable_size(p), kmalloc_size_roundup(2000));
 	pymm_free(p);
 	snap_take(test, &s1);
-	KUNIT_EXPECT_EQ(test, s1.s.v[PT_LARGE_ALLOCS], s0.s.v[PT_LARGE_ALLOCS] - 1);
+	KUNIT_EXPECT_EQ(test, s1.s.v[TL_LARGE_ALLOCS], s0.s.v[TL_LARGE_ALLOCS] - 1);
 }
 
 static void double_free_of_last_freed_block_is_caught(struct kunit *test)
@@ -372,9 +372,9 @@ static void double_free_of_last_freed_block_is_caught(struct kunit *test)
 	pt_blocks_free(bag, start + 1);
 
 	snap_take(test, &s0);
-	pt_expect_warn_begin("double_free=1");
+	tl_expect_warn_begin("double_free=1");
 	pymm_free(t);
-	pt_expect_warn_end();
+	tl_expect_warn_end();
 	snap_take(test, &s1);
 	expect_only_errors(test, &s0, &s1, double1);
 

@@ -54,17 +54,17 @@ static void mixed_batch_keeps_marks_and_returns_every_block(struct kunit *test)
 static void footprint_hold_and_release_in_steps(struct kunit *test)
 {
 	struct pt_settled s0;
-	struct pt_summary s1;
+	struct tl_summary s1;
 	struct bw_batch b;
 
 	KUNIT_ASSERT_EQ(test, bw_batch_init(&b, 20000, 2), 0);
 	pt_settle(test, &s0);
 	KUNIT_ASSERT_EQ(test, bw_batch_hold(&b, BW_PYMM), 0);
 	pt_read_summary(test, &s1);
-	KUNIT_EXPECT_EQ(test, s1.v[PT_BLOCKS_INUSE], s0.s.v[PT_BLOCKS_INUSE] + 20000);
+	KUNIT_EXPECT_EQ(test, s1.v[TL_BLOCKS_INUSE], s0.s.v[TL_BLOCKS_INUSE] + 20000);
 	bw_batch_release(&b, BW_PYMM, 900);
 	pt_read_summary(test, &s1);
-	KUNIT_EXPECT_EQ(test, s1.v[PT_BLOCKS_INUSE], s0.s.v[PT_BLOCKS_INUSE] + 2000);
+	KUNIT_EXPECT_EQ(test, s1.v[TL_BLOCKS_INUSE], s0.s.v[TL_BLOCKS_INUSE] + 2000);
 	bw_batch_release(&b, BW_PYMM, 1000);
 	KUNIT_ASSERT_EQ(test, bw_batch_hold(&b, BW_KMALLOC), 0);
 	bw_batch_release(&b, BW_KMALLOC, 1000);

@@ -24,9 +24,9 @@ static void need_debug(struct kunit *test)
 		kunit_skip(test, "needs pymm.ko loaded with debug=1 (red zones, poisoning)");
 }
 
-static long long err_count(struct kunit *test, enum pt_sum which)
+static long long err_count(struct kunit *test, enum tl_sum which)
 {
-	struct pt_summary s;
+	struct tl_summary s;
 
 	pt_read_summary(test, &s);
 	return s.v[which];
@@ -97,11 +97,11 @@ static void check_damage_reported_at_free(struct kunit *test, size_t size,
 	damage(p, size);
 
 	pt_read_classes(test, c0);
-	e0 = err_count(test, PT_ERR_CORRUPTION);
-	pt_expect_warn_begin("corruption=1");
+	e0 = err_count(test, TL_ERR_CORRUPTION);
+	tl_expect_warn_begin("corruption=1");
 	pt_blocks_free(bag, start + 1);
-	pt_expect_warn_end();
-	e1 = err_count(test, PT_ERR_CORRUPTION);
+	tl_expect_warn_end();
+	e1 = err_count(test, TL_ERR_CORRUPTION);
 	pt_read_classes(test, c1);
 	KUNIT_EXPECT_EQ(test, e1, e0 + 1);
 	KUNIT_EXPECT_EQ(test, c1->c[cls].frees, c0->c[cls].frees + 1);
@@ -111,7 +111,7 @@ static void check_damage_reported_at_free(struct kunit *test, size_t size,
 	KUNIT_EXPECT_PTR_EQ(test, q, p);
 	KUNIT_EXPECT_NULL(test, memchr_inv(q, POISON_INUSE, size));
 	pt_blocks_free_all(bag);
-	KUNIT_EXPECT_EQ(test, err_count(test, PT_ERR_CORRUPTION), e1);
+	KUNIT_EXPECT_EQ(test, err_count(test, TL_ERR_CORRUPTION), e1);
 }
 
 static void overflow_one_byte(u8 *p, size_t size)
@@ -152,16 +152,16 @@ static void red_zone_damage_is_reported_by_usable_size(struct kunit *test)
 	p = pymm_malloc(40, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	pt_poke(p + 40, 0x77, 1);
-	e0 = err_count(test, PT_ERR_CORRUPTION);
-	pt_expect_warn_begin("corruption=1");
+	e0 = err_count(test, TL_ERR_CORRUPTION);
+	tl_expect_warn_begin("corruption=1");
 	usable = pymm_usable_size(p);
-	pt_expect_warn_end();
-	e1 = err_count(test, PT_ERR_CORRUPTION);
+	tl_expect_warn_end();
+	e1 = err_count(test, TL_ERR_CORRUPTION);
 	KUNIT_EXPECT_EQ(test, usable, 40);
 	KUNIT_EXPECT_EQ(test, e1, e0 + 1);
 	/* Repaired: freeing it reports nothing more. */
 	pymm_free(p);
-	KUNIT_EXPECT_EQ(test, err_count(test, PT_ERR_CORRUPTION), e1);
+	KUNIT_EXPECT_EQ(test, err_count(test, TL_ERR_CORRUPTION), e1);
 }
 
 static void write_after_free_is_reported_at_next_allocation(struct kunit *test)
@@ -180,18 +180,18 @@ static void write_after_free_is_reported_at_next_allocation(struct kunit *test)
 	pt_blocks_free(bag, start + 1);
 	pt_poke(p + 10, 0x42, 1);
 
-	e0 = err_count(test, PT_ERR_CORRUPTION);
-	pt_expect_warn_begin("corruption=1");
+	e0 = err_count(test, TL_ERR_CORRUPTION);
+	tl_expect_warn_begin("corruption=1");
 	q = pymm_malloc(72, GFP_KERNEL);
-	pt_expect_warn_end();
+	tl_expect_warn_end();
 	pt_blocks_add(test, bag, q);
-	e1 = err_count(test, PT_ERR_CORRUPTION);
+	e1 = err_count(test, TL_ERR_CORRUPTION);
 	KUNIT_EXPECT_PTR_EQ(test, q, p);
 	KUNIT_EXPECT_EQ(test, e1, e0 + 1);
 	/* Handed out all the same, poisoned as a fresh block. */
 	KUNIT_EXPECT_NULL(test, memchr_inv(q, POISON_INUSE, 72));
 	pt_blocks_free_all(bag);
-	KUNIT_EXPECT_EQ(test, err_count(test, PT_ERR_CORRUPTION), e1);
+	KUNIT_EXPECT_EQ(test, err_count(test, TL_ERR_CORRUPTION), e1);
 }
 
 /* Not the block freed last: normal mode cannot see it, debug mode must. */
@@ -219,11 +219,11 @@ static void any_double_free_is_caught(struct kunit *test)
 	pt_blocks_free(bag, start + 2);
 
 	pt_read_classes(test, c0);
-	e0 = err_count(test, PT_ERR_DOUBLE_FREE);
-	pt_expect_warn_begin("double_free=1");
+	e0 = err_count(test, TL_ERR_DOUBLE_FREE);
+	tl_expect_warn_begin("double_free=1");
 	pymm_free(p);
-	pt_expect_warn_end();
-	e1 = err_count(test, PT_ERR_DOUBLE_FREE);
+	tl_expect_warn_end();
+	e1 = err_count(test, TL_ERR_DOUBLE_FREE);
 	pt_read_classes(test, c1);
 	KUNIT_EXPECT_EQ(test, e1, e0 + 1);
 	KUNIT_EXPECT_EQ(test, c1->c[cls].frees, c0->c[cls].frees);
@@ -267,12 +267,12 @@ static void overwritten_free_list_link_is_reported(struct kunit *test)
 	pt_blocks_free(bag, start + 4);
 	pt_poke(p4 - PT_RZ, 0x41, sizeof(u64));
 
-	e0 = err_count(test, PT_ERR_CORRUPTION);
-	pt_expect_warn_begin("corruption=1");
+	e0 = err_count(test, TL_ERR_CORRUPTION);
+	tl_expect_warn_begin("corruption=1");
 	q = pymm_malloc(size, GFP_KERNEL);
-	pt_expect_warn_end();
+	tl_expect_warn_end();
 	pt_blocks_add(test, bag, q);
-	e1 = err_count(test, PT_ERR_CORRUPTION);
+	e1 = err_count(test, TL_ERR_CORRUPTION);
 	KUNIT_EXPECT_PTR_EQ(test, q, p4);
 	KUNIT_EXPECT_EQ(test, e1, e0 + 1);
 
@@ -285,14 +285,14 @@ static void overwritten_free_list_link_is_reported(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pt_offset(next), pt_first(test));
 	KUNIT_EXPECT_LE(test, pt_offset(next) + size + PT_RZ, PAGE_SIZE);
 	pt_blocks_free_all(bag);
-	KUNIT_EXPECT_EQ(test, err_count(test, PT_ERR_CORRUPTION), e1);
+	KUNIT_EXPECT_EQ(test, err_count(test, TL_ERR_CORRUPTION), e1);
 }
 
 /* Both modes: any byte pattern within the usable size is fine. */
 static void writes_within_usable_size_are_not_corruption(struct kunit *test)
 {
 	static const u8 fills[] = { 0x00, 0xff, POISON_FREE, POISON_INUSE, 0xfb };
-	struct pt_summary s0, s1;
+	struct tl_summary s0, s1;
 	unsigned int cls, i;
 
 	pt_read_summary(test, &s0);
@@ -307,8 +307,8 @@ static void writes_within_usable_size_are_not_corruption(struct kunit *test)
 		}
 	}
 	pt_read_summary(test, &s1);
-	for (i = PT_ERR_INVALID; i < PT_NR_SUM; i++)
-		KUNIT_EXPECT_EQ_MSG(test, s1.v[i], s0.v[i], "%s", pt_sum_names[i]);
+	for (i = TL_ERR_INVALID; i < TL_NR_SUM; i++)
+		KUNIT_EXPECT_EQ_MSG(test, s1.v[i], s0.v[i], "%s", tl_sum_names[i]);
 }
 
 static struct kunit_case pymm_debug_cases[] = {

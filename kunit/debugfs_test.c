@@ -18,7 +18,7 @@ static void all_files_have_documented_headers_and_rows(struct kunit *test)
 {
 	struct pt_arenas *a = pt_arenas_alloc(test);
 	struct pt_classes *c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
-	struct pt_summary s;
+	struct tl_summary s;
 	char *buf;
 	ssize_t len;
 
@@ -27,18 +27,18 @@ static void all_files_have_documented_headers_and_rows(struct kunit *test)
 	pt_read_summary(test, &s);
 	pt_read_classes(test, c);
 	pt_read_arenas(test, a);
-	KUNIT_EXPECT_EQ(test, a->n, s.v[PT_ARENAS]);
+	KUNIT_EXPECT_EQ(test, a->n, s.v[TL_ARENAS]);
 
 	/* Raw check of the first lines, independent of the parsers. */
 	buf = kunit_kmalloc(test, 64 * 1024, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, buf);
-	len = pt_read_file(PT_DEBUGFS "classes", buf, 64 * 1024);
+	len = tl_read_file(TL_DEBUGFS "classes", buf, 64 * 1024, 0);
 	KUNIT_ASSERT_GT(test, len, 0);
 	KUNIT_EXPECT_EQ(test, strncmp(buf, "class size pools inuse free allocs frees\n", 41), 0);
-	len = pt_read_file(PT_DEBUGFS "arenas", buf, 64 * 1024);
+	len = tl_read_file(TL_DEBUGFS "arenas", buf, 64 * 1024, 0);
 	KUNIT_ASSERT_GT(test, len, 0);
 	KUNIT_EXPECT_EQ(test, strncmp(buf, "base pools free\n", 16), 0);
-	len = pt_read_file(PT_DEBUGFS "summary", buf, 64 * 1024);
+	len = tl_read_file(TL_DEBUGFS "summary", buf, 64 * 1024, 0);
 	KUNIT_ASSERT_GT(test, len, 0);
 	KUNIT_EXPECT_EQ(test, strncmp(buf, "name value\narenas ", 18), 0);
 	KUNIT_EXPECT_EQ(test, buf[len - 1], '\n');
@@ -208,7 +208,7 @@ static void summary_agrees_with_the_test_and_arenas(struct kunit *test)
 	struct pt_arenas *a = pt_arenas_alloc(test);
 	long long blocks = 0, bytes = 0, rounded = 0, pages = 0;
 	unsigned int cls, i, empty = 0;
-	struct pt_summary s0, s;
+	struct tl_summary s0, s;
 	struct pt_blocks *bag;
 
 	KUNIT_ASSERT_NOT_NULL(test, h);
@@ -225,25 +225,25 @@ static void summary_agrees_with_the_test_and_arenas(struct kunit *test)
 		pages += a->rows[i].pools;
 		empty += a->rows[i].free == a->rows[i].pools;
 	}
-	KUNIT_EXPECT_EQ(test, s.v[PT_BLOCKS_INUSE] - s0.v[PT_BLOCKS_INUSE], blocks);
-	KUNIT_EXPECT_EQ(test, s.v[PT_BYTES_INUSE] - s0.v[PT_BYTES_INUSE], bytes);
-	KUNIT_EXPECT_EQ(test, s.v[PT_BYTES_ROUNDED] - s0.v[PT_BYTES_ROUNDED], rounded);
-	KUNIT_EXPECT_EQ(test, s.v[PT_BYTES_REQUESTED] - s0.v[PT_BYTES_REQUESTED],
+	KUNIT_EXPECT_EQ(test, s.v[TL_BLOCKS_INUSE] - s0.v[TL_BLOCKS_INUSE], blocks);
+	KUNIT_EXPECT_EQ(test, s.v[TL_BYTES_INUSE] - s0.v[TL_BYTES_INUSE], bytes);
+	KUNIT_EXPECT_EQ(test, s.v[TL_BYTES_ROUNDED] - s0.v[TL_BYTES_ROUNDED], rounded);
+	KUNIT_EXPECT_EQ(test, s.v[TL_BYTES_REQUESTED] - s0.v[TL_BYTES_REQUESTED],
 			h->requested);
-	KUNIT_EXPECT_EQ(test, s.v[PT_PAGES], pages);
-	KUNIT_EXPECT_EQ(test, s.v[PT_ARENAS], a->n);
-	KUNIT_EXPECT_GE(test, s.v[PT_ARENAS_ALLOCATED], s.v[PT_ARENAS]);
-	KUNIT_EXPECT_TRUE(test, s.v[PT_ARENAS_CACHED] == 0 ||
-			  s.v[PT_ARENAS_CACHED] == 1);
+	KUNIT_EXPECT_EQ(test, s.v[TL_PAGES], pages);
+	KUNIT_EXPECT_EQ(test, s.v[TL_ARENAS], a->n);
+	KUNIT_EXPECT_GE(test, s.v[TL_ARENAS_ALLOCATED], s.v[TL_ARENAS]);
+	KUNIT_EXPECT_TRUE(test, s.v[TL_ARENAS_CACHED] == 0 ||
+			  s.v[TL_ARENAS_CACHED] == 1);
 	/* The cached arena is the one empty arena; no other is empty. */
-	KUNIT_EXPECT_EQ(test, empty, s.v[PT_ARENAS_CACHED]);
-	pt_check_arena_order(test, a, s.v[PT_ARENAS_CACHED]);
+	KUNIT_EXPECT_EQ(test, empty, s.v[TL_ARENAS_CACHED]);
+	pt_check_arena_order(test, a, s.v[TL_ARENAS_CACHED]);
 	pt_blocks_free_all(bag);
 }
 
 static void summary_tracks_requested_and_rounded_bytes(struct kunit *test)
 {
-	struct pt_summary s0, s1;
+	struct tl_summary s0, s1;
 	void *p[4];
 
 	pt_read_summary(test, &s0);
@@ -252,27 +252,27 @@ static void summary_tracks_requested_and_rounded_bytes(struct kunit *test)
 	p[2] = pymm_malloc(500, GFP_KERNEL);
 	p[3] = pymm_malloc(1000, GFP_KERNEL);	/* large: not counted */
 	pt_read_summary(test, &s1);
-	KUNIT_EXPECT_EQ(test, s1.v[PT_BYTES_REQUESTED],
-			s0.v[PT_BYTES_REQUESTED] + 601);
-	KUNIT_EXPECT_EQ(test, s1.v[PT_BYTES_ROUNDED],
-			s0.v[PT_BYTES_ROUNDED] + 8 + 104 + 504);
-	KUNIT_EXPECT_EQ(test, s1.v[PT_BYTES_INUSE],
-			s0.v[PT_BYTES_INUSE] + 8 + 104 + 504);
-	KUNIT_EXPECT_EQ(test, s1.v[PT_BLOCKS_INUSE], s0.v[PT_BLOCKS_INUSE] + 3);
+	KUNIT_EXPECT_EQ(test, s1.v[TL_BYTES_REQUESTED],
+			s0.v[TL_BYTES_REQUESTED] + 601);
+	KUNIT_EXPECT_EQ(test, s1.v[TL_BYTES_ROUNDED],
+			s0.v[TL_BYTES_ROUNDED] + 8 + 104 + 504);
+	KUNIT_EXPECT_EQ(test, s1.v[TL_BYTES_INUSE],
+			s0.v[TL_BYTES_INUSE] + 8 + 104 + 504);
+	KUNIT_EXPECT_EQ(test, s1.v[TL_BLOCKS_INUSE], s0.v[TL_BLOCKS_INUSE] + 3);
 	pymm_free(p[0]);
 	pymm_free(p[1]);
 	pymm_free(p[2]);
 	pymm_free(p[3]);
 	pt_read_summary(test, &s1);
-	KUNIT_EXPECT_EQ(test, s1.v[PT_BYTES_INUSE], s0.v[PT_BYTES_INUSE]);
+	KUNIT_EXPECT_EQ(test, s1.v[TL_BYTES_INUSE], s0.v[TL_BYTES_INUSE]);
 	/* Requested and rounded are since load: freeing does not lower them. */
-	KUNIT_EXPECT_EQ(test, s1.v[PT_BYTES_REQUESTED],
-			s0.v[PT_BYTES_REQUESTED] + 601);
+	KUNIT_EXPECT_EQ(test, s1.v[TL_BYTES_REQUESTED],
+			s0.v[TL_BYTES_REQUESTED] + 601);
 }
 
 static void summary_tracks_large_blocks(struct kunit *test)
 {
-	struct pt_summary s0, s1, s2;
+	struct tl_summary s0, s1, s2;
 	void *p, *q;
 
 	pt_read_summary(test, &s0);
@@ -281,18 +281,18 @@ static void summary_tracks_large_blocks(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	KUNIT_ASSERT_NOT_NULL(test, q);
 	pt_read_summary(test, &s1);
-	KUNIT_EXPECT_EQ(test, s1.v[PT_LARGE_ALLOCS], s0.v[PT_LARGE_ALLOCS] + 2);
-	KUNIT_EXPECT_EQ(test, s1.v[PT_LARGE_BYTES],
-			s0.v[PT_LARGE_BYTES] + (long long)(ksize(p) + ksize(q)));
+	KUNIT_EXPECT_EQ(test, s1.v[TL_LARGE_ALLOCS], s0.v[TL_LARGE_ALLOCS] + 2);
+	KUNIT_EXPECT_EQ(test, s1.v[TL_LARGE_BYTES],
+			s0.v[TL_LARGE_BYTES] + (long long)(ksize(p) + ksize(q)));
 	pymm_free(p);
 	pt_read_summary(test, &s2);
-	KUNIT_EXPECT_EQ(test, s2.v[PT_LARGE_ALLOCS], s0.v[PT_LARGE_ALLOCS] + 1);
-	KUNIT_EXPECT_EQ(test, s2.v[PT_LARGE_BYTES],
-			s0.v[PT_LARGE_BYTES] + (long long)ksize(q));
+	KUNIT_EXPECT_EQ(test, s2.v[TL_LARGE_ALLOCS], s0.v[TL_LARGE_ALLOCS] + 1);
+	KUNIT_EXPECT_EQ(test, s2.v[TL_LARGE_BYTES],
+			s0.v[TL_LARGE_BYTES] + (long long)ksize(q));
 	pymm_free(q);
 	pt_read_summary(test, &s2);
-	KUNIT_EXPECT_EQ(test, s2.v[PT_LARGE_ALLOCS], s0.v[PT_LARGE_ALLOCS]);
-	KUNIT_EXPECT_EQ(test, s2.v[PT_LARGE_BYTES], s0.v[PT_LARGE_BYTES]);
+	KUNIT_EXPECT_EQ(test, s2.v[TL_LARGE_ALLOCS], s0.v[TL_LARGE_ALLOCS]);
+	KUNIT_EXPECT_EQ(test, s2.v[TL_LARGE_BYTES], s0.v[TL_LARGE_BYTES]);
 }
 
 /* A new pool shows in its arena's row; a new arena is all pools (one in
@@ -303,7 +303,7 @@ static void arenas_row_follows_new_pool(struct kunit *test)
 	struct pt_blocks *bag = pt_blocks_new(test, 4096);
 	struct pt_arenas *a0 = pt_arenas_alloc(test);
 	struct pt_arenas *a1 = pt_arenas_alloc(test);
-	struct pt_summary s0, s1;
+	struct tl_summary s0, s1;
 	unsigned int cls = 44;
 	int r0, r1;
 	void *x;
@@ -321,28 +321,28 @@ static void arenas_row_follows_new_pool(struct kunit *test)
 	if (r0 >= 0) {
 		KUNIT_EXPECT_EQ(test, a1->rows[r1].pools, a0->rows[r0].pools);
 		KUNIT_EXPECT_EQ(test, a1->rows[r1].free, a0->rows[r0].free - 1);
-		KUNIT_EXPECT_EQ(test, s1.v[PT_ARENAS_ALLOCATED],
-				s0.v[PT_ARENAS_ALLOCATED]);
+		KUNIT_EXPECT_EQ(test, s1.v[TL_ARENAS_ALLOCATED],
+				s0.v[TL_ARENAS_ALLOCATED]);
 	} else {
 		/* No free pool anywhere: a new arena was made for it. */
 		KUNIT_EXPECT_EQ(test, a1->rows[r1].pools, PT_ARENA_POOLS);
 		KUNIT_EXPECT_EQ(test, a1->rows[r1].free, PT_ARENA_POOLS - 1);
-		KUNIT_EXPECT_EQ(test, s1.v[PT_ARENAS_ALLOCATED],
-				s0.v[PT_ARENAS_ALLOCATED] + 1);
+		KUNIT_EXPECT_EQ(test, s1.v[TL_ARENAS_ALLOCATED],
+				s0.v[TL_ARENAS_ALLOCATED] + 1);
 	}
 	/* The pool came from the head of the list. */
 	if (a0->n && a0->rows[0].free)
 		KUNIT_EXPECT_EQ(test, r0, 0);
-	KUNIT_EXPECT_EQ(test, s1.v[PT_PAGES], pt_arenas_pages(a1));
+	KUNIT_EXPECT_EQ(test, s1.v[TL_PAGES], pt_arenas_pages(a1));
 	pt_blocks_free_all(bag);
 }
 
 static void summary_debug_row_matches_module_parameter(struct kunit *test)
 {
-	struct pt_summary s;
+	struct tl_summary s;
 
 	pt_read_summary(test, &s);
-	KUNIT_EXPECT_EQ(test, s.v[PT_DEBUG], pt_debug(test) ? 1 : 0);
+	KUNIT_EXPECT_EQ(test, s.v[TL_DEBUG], pt_debug(test) ? 1 : 0);
 }
 
 static struct kunit_case pymm_debugfs_cases[] = {

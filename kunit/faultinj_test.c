@@ -41,14 +41,14 @@ static void small_allocations_use_free_pools_then_fail(struct kunit *test)
 	struct pt_blocks *bag = pt_blocks_new(test, 32768);
 	struct pt_arenas *a = pt_arenas_alloc(test);
 	unsigned int cap, expect, start, i;
-	struct pt_summary s0, s1, s2;
+	struct tl_summary s0, s1, s2;
 	unsigned long inuse0;
 	void *x;
 
 	pt_require_fault_injection(test);
 	cap = pt_capacity(test, BIG_CLASS);
 	pt_read_summary(test, &s0);
-	inuse0 = s0.v[PT_BLOCKS_INUSE];
+	inuse0 = s0.v[TL_BLOCKS_INUSE];
 	pt_drain_class(test, bag, BIG_CLASS);
 	pt_read_arenas(test, a);
 	expect = pt_arenas_free_pools(a) * cap;
@@ -68,11 +68,11 @@ static void small_allocations_use_free_pools_then_fail(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, bag->n - start, expect);
 	KUNIT_EXPECT_NULL(test, x);
 	pt_read_summary(test, &s1);
-	KUNIT_EXPECT_EQ(test, s1.v[PT_ARENAS_ALLOCATED], s0.v[PT_ARENAS_ALLOCATED]);
-	KUNIT_EXPECT_EQ(test, s1.v[PT_ARENAS], s0.v[PT_ARENAS]);
-	KUNIT_EXPECT_EQ(test, s1.v[PT_PAGES], s0.v[PT_PAGES]);
-	KUNIT_EXPECT_EQ(test, s1.v[PT_BLOCKS_INUSE],
-			s0.v[PT_BLOCKS_INUSE] + expect);
+	KUNIT_EXPECT_EQ(test, s1.v[TL_ARENAS_ALLOCATED], s0.v[TL_ARENAS_ALLOCATED]);
+	KUNIT_EXPECT_EQ(test, s1.v[TL_ARENAS], s0.v[TL_ARENAS]);
+	KUNIT_EXPECT_EQ(test, s1.v[TL_PAGES], s0.v[TL_PAGES]);
+	KUNIT_EXPECT_EQ(test, s1.v[TL_BLOCKS_INUSE],
+			s0.v[TL_BLOCKS_INUSE] + expect);
 	pt_read_arenas(test, a);
 	KUNIT_EXPECT_EQ(test, pt_arenas_free_pools(a), 0);
 
@@ -80,18 +80,18 @@ static void small_allocations_use_free_pools_then_fail(struct kunit *test)
 	x = pt_blocks_alloc(test, bag, BIG_SIZE, param->gfp);
 	KUNIT_EXPECT_EQ(test, pt_offset(x), pt_first(test));
 	pt_read_summary(test, &s2);
-	KUNIT_EXPECT_EQ(test, s2.v[PT_ARENAS_ALLOCATED],
-			s0.v[PT_ARENAS_ALLOCATED] + 1);
+	KUNIT_EXPECT_EQ(test, s2.v[TL_ARENAS_ALLOCATED],
+			s0.v[TL_ARENAS_ALLOCATED] + 1);
 
 	pt_blocks_free_all(bag);
 	pt_read_summary(test, &s2);
-	KUNIT_EXPECT_EQ(test, s2.v[PT_BLOCKS_INUSE], inuse0);
-	KUNIT_EXPECT_EQ(test, s2.v[PT_ERR_INVALID], s0.v[PT_ERR_INVALID]);
+	KUNIT_EXPECT_EQ(test, s2.v[TL_BLOCKS_INUSE], inuse0);
+	KUNIT_EXPECT_EQ(test, s2.v[TL_ERR_INVALID], s0.v[TL_ERR_INVALID]);
 }
 
 static void large_allocations_return_null(struct kunit *test)
 {
-	struct pt_summary s0, s1;
+	struct tl_summary s0, s1;
 	void *p[3];
 	unsigned int i;
 
@@ -108,15 +108,15 @@ static void large_allocations_return_null(struct kunit *test)
 		pymm_free(p[i]);
 	}
 	pt_read_summary(test, &s1);
-	KUNIT_EXPECT_EQ(test, s1.v[PT_LARGE_ALLOCS], s0.v[PT_LARGE_ALLOCS]);
-	KUNIT_EXPECT_EQ(test, s1.v[PT_LARGE_BYTES], s0.v[PT_LARGE_BYTES]);
-	KUNIT_EXPECT_EQ(test, s1.v[PT_ERR_INVALID], s0.v[PT_ERR_INVALID]);
+	KUNIT_EXPECT_EQ(test, s1.v[TL_LARGE_ALLOCS], s0.v[TL_LARGE_ALLOCS]);
+	KUNIT_EXPECT_EQ(test, s1.v[TL_LARGE_BYTES], s0.v[TL_LARGE_BYTES]);
+	KUNIT_EXPECT_EQ(test, s1.v[TL_ERR_INVALID], s0.v[TL_ERR_INVALID]);
 }
 
 static void failed_realloc_returns_null_and_keeps_block(struct kunit *test)
 {
 	static const size_t from[] = { 100, 2000 }, to[] = { 5000, 9000 };
-	struct pt_summary s0, s1;
+	struct tl_summary s0, s1;
 	unsigned int i;
 	void *p[2], *q[2];
 
@@ -142,9 +142,9 @@ static void failed_realloc_returns_null_and_keeps_block(struct kunit *test)
 		KUNIT_EXPECT_GE(test, pymm_usable_size(p[i]), from[i]);
 		pymm_free(p[i]);
 	}
-	KUNIT_EXPECT_EQ(test, s1.v[PT_BLOCKS_INUSE], s0.v[PT_BLOCKS_INUSE]);
-	KUNIT_EXPECT_EQ(test, s1.v[PT_LARGE_ALLOCS], s0.v[PT_LARGE_ALLOCS]);
-	KUNIT_EXPECT_EQ(test, s1.v[PT_LARGE_BYTES], s0.v[PT_LARGE_BYTES]);
+	KUNIT_EXPECT_EQ(test, s1.v[TL_BLOCKS_INUSE], s0.v[TL_BLOCKS_INUSE]);
+	KUNIT_EXPECT_EQ(test, s1.v[TL_LARGE_ALLOCS], s0.v[TL_LARGE_ALLOCS]);
+	KUNIT_EXPECT_EQ(test, s1.v[TL_LARGE_BYTES], s0.v[TL_LARGE_BYTES]);
 }
 
 /*
@@ -156,7 +156,7 @@ static void one_page_arena_when_order_6_fails(struct kunit *test)
 	struct pt_blocks *bag = pt_blocks_new(test, 32768);
 	struct pt_arenas *a = pt_arenas_alloc(test);
 	unsigned int cap, n, i, nth;
-	struct pt_summary s0, s1, s2;
+	struct tl_summary s0, s1, s2;
 	void *x;
 	int r;
 
@@ -184,10 +184,10 @@ static void one_page_arena_when_order_6_fails(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pt_offset(x), pt_first(test));
 
 	pt_read_summary(test, &s1);
-	KUNIT_EXPECT_EQ(test, s1.v[PT_ARENAS_ALLOCATED],
-			s0.v[PT_ARENAS_ALLOCATED] + 1);
-	KUNIT_EXPECT_EQ(test, s1.v[PT_ARENAS], s0.v[PT_ARENAS] + 1);
-	KUNIT_EXPECT_EQ(test, s1.v[PT_PAGES], s0.v[PT_PAGES] + 1);
+	KUNIT_EXPECT_EQ(test, s1.v[TL_ARENAS_ALLOCATED],
+			s0.v[TL_ARENAS_ALLOCATED] + 1);
+	KUNIT_EXPECT_EQ(test, s1.v[TL_ARENAS], s0.v[TL_ARENAS] + 1);
+	KUNIT_EXPECT_EQ(test, s1.v[TL_PAGES], s0.v[TL_PAGES] + 1);
 	pt_read_arenas(test, a);
 	r = pt_arena_find(a, pt_page(x));
 	KUNIT_ASSERT_GE_MSG(test, r, 0, "no arenas row based at the block's page");
@@ -197,7 +197,7 @@ static void one_page_arena_when_order_6_fails(struct kunit *test)
 	/* Emptied, it is cached like any arena (none was cached).  Its pool is
 	 * used up first, so that it is no CPU's current pool.
 	 */
-	KUNIT_ASSERT_EQ(test, s1.v[PT_ARENAS_CACHED], 0);
+	KUNIT_ASSERT_EQ(test, s1.v[TL_ARENAS_CACHED], 0);
 	for (i = 1; i < cap; i++)
 		KUNIT_ASSERT_EQ(test, pt_page(pt_blocks_alloc(test, bag, BIG_SIZE,
 							      GFP_KERNEL)),
@@ -205,7 +205,7 @@ static void one_page_arena_when_order_6_fails(struct kunit *test)
 	for (i = 0; i < cap; i++)
 		pt_blocks_free(bag, bag->n - 1 - i);
 	pt_read_summary(test, &s2);
-	KUNIT_EXPECT_EQ(test, s2.v[PT_ARENAS_CACHED], 1);
+	KUNIT_EXPECT_EQ(test, s2.v[TL_ARENAS_CACHED], 1);
 	pt_read_arenas(test, a);
 	r = pt_arena_find(a, pt_page(x));
 	KUNIT_ASSERT_GE(test, r, 0);

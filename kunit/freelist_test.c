@@ -110,14 +110,6 @@ static void fl_flush(struct kunit *test)
 	pt_drop_slab(test);
 }
 
-static long long fl_errors(struct kunit *test, enum pt_sum which)
-{
-	struct pt_summary s;
-
-	pt_read_summary(test, &s);
-	return s.v[which];
-}
-
 static unsigned long fl_frees(struct kunit *test)
 {
 	struct pt_classes *c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
@@ -176,6 +168,62 @@ static void fl_alloc_pool(struct kunit *test, struct pt_blocks *bag, int cpu)
 }
 
 /*
+ * The double-free window: @fn (fl_free_step() or fl_size_step()) on the
+ * free blocks @a then @b, on @cpu (here for -1), between the expect-WARN
+ * markers.  Each call is refused and counted in err_double_free: a free
+ * frees nothing, a size is 0 and a realloc moves nothing (what it returns
+ * goes into @bag all the same).
+ */
+static void fl_expect_refused(struct kunit *test, struct pt_blocks *bag,
+			      int cpu, long (*fn)(void *), void *a, void *b)
+{
+	struct fl_step *st = fl_step_new(test);
+	bool sizing = fn == fl_size_step;
+	unsigned long f0 = 0;
+	long long e0, e1;
+	unsigned int i;
+
+	st->blk[0] = a;
+	st->blk[1] = b;
+	st->n = 2;
+	e0 = pt_summary(test, TL_ERR_DOUBLE_FREE);
+	if (!sizing)
+		f0 = fl_frees(test);
+	tl_expect_warn_begin("double_free=2");
+	if (cpu < 0)
+		fn(st);
+	else
+		fl_on_cpu(test, cpu, fn, st);
+	tl_expect_warn_end();
+	e1 = pt_summary(test, TL_ERR_DOUBLE_FREE);
+	if (sizing) {
+		for (i = 0; i < st->n; i++) {
+			KUNIT_EXPECT_EQ(test, st->usable[i], 0);
+			KUNIT_EXPECT_NULL(test, st->moved[i]);
+			pt_blocks_add(test, bag, st->moved[i]);
+		}
+	} else {
+		KUNIT_EXPECT_EQ(test, fl_frees(test), f0);
+	}
+	/* fl_size_step() makes two calls per block. */
+	KUNIT_EXPECT_EQ(test, e1, e0 + (sizing ? 2 : 1) * st->n);
+}
+
+/*
+ * A pool's worth of blocks, allocated on @cpu (here for -1), hands each of
+ * @blk[0..@n) out exactly once; then all of @bag is freed.
+ */
+static void fl_expect_each_once(struct kunit *test, struct pt_blocks *bag,
+				int cpu, void *const *blk, unsigned int n)
+{
+	unsigned int start = bag->n;
+
+	fl_alloc_pool(test, bag, cpu);
+	fl_expect_once(test, bag, start, blk, n);
+	pt_blocks_free_all(bag);
+}
+
+/*
  * Four blocks of a fresh pool, freed in order (3 then heads the list):
  * onto this CPU's private list of its current pool, or in debug mode onto
  * the pool's shared list.  A fifth block, the last in @bag, stays live, so
@@ -209,26 +257,11 @@ static void fl_four_freed(struct kunit *test, struct pt_blocks *bag,
 static void double_free_deep_in_private_list_is_caught(struct kunit *test)
 {
 	struct pt_blocks *bag = pt_blocks_new(test, 4096);
-	long long e0, e1;
-	unsigned long f0;
 	void *blk[4];
-	unsigned int start;
 
 	fl_four_freed(test, bag, blk);
-	e0 = fl_errors(test, PT_ERR_DOUBLE_FREE);
-	f0 = fl_frees(test);
-	pt_expect_warn_begin("double_free=2");
-	pymm_free(blk[1]);
-	pymm_free(blk[0]);
-	pt_expect_warn_end();
-	e1 = fl_errors(test, PT_ERR_DOUBLE_FREE);
-	KUNIT_EXPECT_EQ(test, e1, e0 + 2);
-	KUNIT_EXPECT_EQ(test, fl_frees(test), f0);
-
-	start = bag->n;
-	fl_alloc_pool(test, bag, -1);
-	fl_expect_once(test, bag, start, blk, 4);
-	pt_blocks_free_all(bag);
+	fl_expect_refused(test, bag, -1, fl_free_step, blk[1], blk[0]);
+	fl_expect_each_once(test, bag, -1, blk, 4);
 }
 
 /*
@@ -239,8 +272,6 @@ static void double_free_deep_in_shared_list_is_caught(struct kunit *test)
 {
 	unsigned int cap = pt_capacity(test, FL_CLASS), i, start;
 	struct pt_blocks *bag = pt_blocks_new(test, 4096);
-	long long e0, e1;
-	unsigned long f0;
 	void *blk[3];
 
 	fl_flush(test);
@@ -255,51 +286,19 @@ static void double_free_deep_in_shared_list_is_caught(struct kunit *test)
 		blk[i] = bag->p[start + 5 * i];
 		pt_blocks_free(bag, start + 5 * i);
 	}
-	e0 = fl_errors(test, PT_ERR_DOUBLE_FREE);
-	f0 = fl_frees(test);
-	pt_expect_warn_begin("double_free=2");
-	pymm_free(blk[1]);
-	pymm_free(blk[0]);
-	pt_expect_warn_end();
-	e1 = fl_errors(test, PT_ERR_DOUBLE_FREE);
-	KUNIT_EXPECT_EQ(test, e1, e0 + 2);
-	KUNIT_EXPECT_EQ(test, fl_frees(test), f0);
-
-	start = bag->n;
-	fl_alloc_pool(test, bag, -1);
-	fl_expect_once(test, bag, start, blk, 3);
-	pt_blocks_free_all(bag);
+	fl_expect_refused(test, bag, -1, fl_free_step, blk[1], blk[0]);
+	fl_expect_each_once(test, bag, -1, blk, 3);
 }
 
 /* pymm_usable_size() and pymm_realloc() of a free block not at the head. */
 static void size_and_realloc_of_a_free_block_deep_in_a_list_are_refused(struct kunit *test)
 {
 	struct pt_blocks *bag = pt_blocks_new(test, 4096);
-	struct fl_step *st = fl_step_new(test);
-	long long e0, e1;
 	void *blk[4];
-	unsigned int start, i;
 
 	fl_four_freed(test, bag, blk);
-	st->blk[0] = blk[2];
-	st->blk[1] = blk[0];
-	st->n = 2;
-	e0 = fl_errors(test, PT_ERR_DOUBLE_FREE);
-	pt_expect_warn_begin("double_free=2");
-	fl_size_step(st);
-	pt_expect_warn_end();
-	e1 = fl_errors(test, PT_ERR_DOUBLE_FREE);
-	for (i = 0; i < 2; i++) {
-		KUNIT_EXPECT_EQ(test, st->usable[i], 0);
-		KUNIT_EXPECT_NULL(test, st->moved[i]);
-		pt_blocks_add(test, bag, st->moved[i]);
-	}
-	KUNIT_EXPECT_EQ(test, e1, e0 + 4);
-
-	start = bag->n;
-	fl_alloc_pool(test, bag, -1);
-	fl_expect_once(test, bag, start, blk, 4);
-	pt_blocks_free_all(bag);
+	fl_expect_refused(test, bag, -1, fl_size_step, blk[2], blk[0]);
+	fl_expect_each_once(test, bag, -1, blk, 4);
 }
 
 /*
@@ -332,62 +331,24 @@ static void fl_four_freed_on_cpu0(struct kunit *test, struct pt_blocks *bag,
 static void double_free_on_another_cpu_is_caught(struct kunit *test)
 {
 	struct pt_blocks *bag = pt_blocks_new(test, 4096);
-	struct fl_step *st = fl_step_new(test);
-	long long e0, e1;
-	unsigned long f0;
 	void *blk[4];
-	unsigned int start;
 
 	fl_needs_two(test);
 	fl_four_freed_on_cpu0(test, bag, blk);
-	st->blk[0] = blk[3];
-	st->blk[1] = blk[1];
-	st->n = 2;
-	e0 = fl_errors(test, PT_ERR_DOUBLE_FREE);
-	f0 = fl_frees(test);
-	pt_expect_warn_begin("double_free=2");
-	fl_on_cpu(test, 1, fl_free_step, st);
-	pt_expect_warn_end();
-	e1 = fl_errors(test, PT_ERR_DOUBLE_FREE);
-	KUNIT_EXPECT_EQ(test, e1, e0 + 2);
-	KUNIT_EXPECT_EQ(test, fl_frees(test), f0);
-
-	start = bag->n;
-	fl_alloc_pool(test, bag, 0);
-	fl_expect_once(test, bag, start, blk, 4);
-	pt_blocks_free_all(bag);
+	fl_expect_refused(test, bag, 1, fl_free_step, blk[3], blk[1]);
+	fl_expect_each_once(test, bag, 0, blk, 4);
 }
 
 /* The same blocks, sized and reallocated on CPU 1: refused. */
 static void size_and_realloc_on_another_cpu_of_a_free_block_are_refused(struct kunit *test)
 {
 	struct pt_blocks *bag = pt_blocks_new(test, 4096);
-	struct fl_step *st = fl_step_new(test);
-	long long e0, e1;
 	void *blk[4];
-	unsigned int start, i;
 
 	fl_needs_two(test);
 	fl_four_freed_on_cpu0(test, bag, blk);
-	st->blk[0] = blk[3];
-	st->blk[1] = blk[1];
-	st->n = 2;
-	e0 = fl_errors(test, PT_ERR_DOUBLE_FREE);
-	pt_expect_warn_begin("double_free=2");
-	fl_on_cpu(test, 1, fl_size_step, st);
-	pt_expect_warn_end();
-	e1 = fl_errors(test, PT_ERR_DOUBLE_FREE);
-	for (i = 0; i < 2; i++) {
-		KUNIT_EXPECT_EQ(test, st->usable[i], 0);
-		KUNIT_EXPECT_NULL(test, st->moved[i]);
-		pt_blocks_add(test, bag, st->moved[i]);
-	}
-	KUNIT_EXPECT_EQ(test, e1, e0 + 4);
-
-	start = bag->n;
-	fl_alloc_pool(test, bag, 0);
-	fl_expect_once(test, bag, start, blk, 4);
-	pt_blocks_free_all(bag);
+	fl_expect_refused(test, bag, 1, fl_size_step, blk[3], blk[1]);
+	fl_expect_each_once(test, bag, 0, blk, 4);
 }
 
 /*
@@ -415,11 +376,11 @@ static void live_blocks_are_freed_whatever_their_first_word(struct kunit *test)
 	*b[2] = b[2];
 	*b[3] = b[5];
 	*b[4] = (void *)~0UL;
-	e0 = fl_errors(test, PT_ERR_DOUBLE_FREE);
+	e0 = pt_summary(test, TL_ERR_DOUBLE_FREE);
 	f0 = fl_frees(test);
 	for (i = 0; i < 5; i++)
 		pt_blocks_free(bag, start + i);
-	e1 = fl_errors(test, PT_ERR_DOUBLE_FREE);
+	e1 = pt_summary(test, TL_ERR_DOUBLE_FREE);
 	KUNIT_EXPECT_EQ(test, e1, e0);
 	KUNIT_EXPECT_EQ(test, fl_frees(test), f0 + 5);
 
@@ -430,7 +391,7 @@ static void live_blocks_are_freed_whatever_their_first_word(struct kunit *test)
 	*b[1] = b[0];
 	for (i = 0; i < 6; i++)
 		pt_blocks_free(bag, bag->n - 6 + i);
-	KUNIT_EXPECT_EQ(test, fl_errors(test, PT_ERR_DOUBLE_FREE), e0);
+	KUNIT_EXPECT_EQ(test, pt_summary(test, TL_ERR_DOUBLE_FREE), e0);
 	KUNIT_EXPECT_EQ(test, fl_frees(test), f0 + 11);
 	pt_blocks_free_all(bag);
 }
@@ -463,11 +424,11 @@ static void cycle_in_a_private_list_is_cut_when_its_pool_goes_back(struct kunit 
 	/* anchor -> 3 -> 2 -> 1 -> 0 -> 3 -> ... */
 	pymm_test_set_free_link(blk[0], blk[3]);
 	pt_read_classes(test, c0);
-	e0 = fl_errors(test, PT_ERR_CORRUPTION);
-	pt_expect_warn_begin("corruption=1");
+	e0 = pt_summary(test, TL_ERR_CORRUPTION);
+	tl_expect_warn_begin("corruption=1");
 	fl_flush(test);
-	pt_expect_warn_end();
-	e1 = fl_errors(test, PT_ERR_CORRUPTION);
+	tl_expect_warn_end();
+	e1 = pt_summary(test, TL_ERR_CORRUPTION);
 	pt_read_classes(test, c1);
 	KUNIT_EXPECT_EQ(test, e1, e0 + 1);
 	/* Its only blocks in use were the four: the pool went back. */

@@ -28,7 +28,7 @@ static void gc_expect_file(struct kunit *test, const char *path,
 			   const char *want)
 {
 	char buf[128];
-	ssize_t len = gc_read_file(path, buf, sizeof(buf));
+	ssize_t len = pt_read_user(path, buf, sizeof(buf));
 
 	KUNIT_ASSERT_GT_MSG(test, len, 0, "reading %s: %zd", path, len);
 	KUNIT_EXPECT_STREQ_MSG(test, buf, want, "contents of %s", path);
@@ -50,9 +50,9 @@ static void gc_file_of_new_heap_reads_exactly(struct kunit *test)
 
 	gc_path(ctx, "gc", path, sizeof(path));
 	/* Both ways of reading it agree. */
-	KUNIT_ASSERT_GT(test, gc_read_file(path, buf, sizeof(buf)), 0);
+	KUNIT_ASSERT_GT(test, pt_read_user(path, buf, sizeof(buf)), 0);
 	KUNIT_EXPECT_STREQ(test, buf, want);
-	KUNIT_ASSERT_GT(test, gc_read_seq(path, buf, sizeof(buf)), 0);
+	KUNIT_ASSERT_GT(test, tl_read_file(path, buf, sizeof(buf), 0), 0);
 	KUNIT_EXPECT_STREQ(test, buf, want);
 	KUNIT_EXPECT_EQ(test, gc_parse_stats(buf, &st), 0);
 	KUNIT_EXPECT_EQ(test, st.gen[0].threshold, 700);
@@ -227,14 +227,14 @@ static void gc_collect_file_runs_the_generation_written(struct kunit *test)
 	gc_set_ref(ctx->heap, b, 0, a);
 	pymm_put(b);
 
-	KUNIT_EXPECT_EQ(test, gc_write_file(path, "0"), 0);
+	KUNIT_EXPECT_EQ(test, pt_write_user(path, "0"), 0);
 	KUNIT_EXPECT_EQ(test, atomic_read(&c->released), 2);
 	pymm_put(a);
-	KUNIT_EXPECT_EQ(test, gc_write_file(path, "0\n"), 0);
+	KUNIT_EXPECT_EQ(test, pt_write_user(path, "0\n"), 0);
 	KUNIT_EXPECT_EQ(test, atomic_read(&c->released), 2);
-	KUNIT_EXPECT_EQ(test, gc_write_file(path, "1"), 0);
+	KUNIT_EXPECT_EQ(test, pt_write_user(path, "1"), 0);
 	KUNIT_EXPECT_EQ(test, atomic_read(&c->released), 4);
-	KUNIT_EXPECT_EQ(test, gc_write_file(path, "2\n"), 0);
+	KUNIT_EXPECT_EQ(test, pt_write_user(path, "2\n"), 0);
 	gc_read_stats(test, ctx->name, &st);
 	KUNIT_EXPECT_EQ(test, st.gen[0].collections, 2);
 	KUNIT_EXPECT_EQ(test, st.gen[0].collected, 2);
@@ -243,7 +243,7 @@ static void gc_collect_file_runs_the_generation_written(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, st.gen[2].collections, 1);
 
 	for (i = 0; i < ARRAY_SIZE(bad); i++)
-		KUNIT_EXPECT_EQ_MSG(test, gc_write_file(path, bad[i]), -EINVAL,
+		KUNIT_EXPECT_EQ_MSG(test, pt_write_user(path, bad[i]), -EINVAL,
 				    "writing \"%s\"", bad[i]);
 	gc_read_stats(test, ctx->name, &st);
 	KUNIT_EXPECT_EQ(test, st.gen[0].collections, 2);
@@ -263,7 +263,7 @@ static void gc_threshold_file_round_trips_and_rejects_bad_input(struct kunit *te
 
 	gc_path(ctx, "threshold", path, sizeof(path));
 	gc_expect_file(test, path, "gen0 gen1 gen2\n700 10 10\n");
-	KUNIT_EXPECT_EQ(test, gc_write_file(path, "5 6 7"), 0);
+	KUNIT_EXPECT_EQ(test, pt_write_user(path, "5 6 7"), 0);
 	gc_expect_file(test, path, "gen0 gen1 gen2\n5 6 7\n");
 	gc_read_stats(test, ctx->name, &st);
 	KUNIT_EXPECT_EQ(test, st.gen[0].threshold, 5);
@@ -271,16 +271,16 @@ static void gc_threshold_file_round_trips_and_rejects_bad_input(struct kunit *te
 	KUNIT_EXPECT_EQ(test, st.gen[2].threshold, 7);
 
 	for (i = 0; i < ARRAY_SIZE(bad); i++) {
-		KUNIT_EXPECT_EQ_MSG(test, gc_write_file(path, bad[i]), -EINVAL,
+		KUNIT_EXPECT_EQ_MSG(test, pt_write_user(path, bad[i]), -EINVAL,
 				    "writing \"%s\"", bad[i]);
 		gc_expect_file(test, path, "gen0 gen1 gen2\n5 6 7\n");
 	}
 	/* Valid, but longer than the file takes (63 bytes). */
 	snprintf(longer, sizeof(longer), "%-70s", "1 2 3");
-	KUNIT_EXPECT_EQ(test, gc_write_file(path, longer), -EINVAL);
+	KUNIT_EXPECT_EQ(test, pt_write_user(path, longer), -EINVAL);
 	gc_expect_file(test, path, "gen0 gen1 gen2\n5 6 7\n");
 	/* As echo(1) writes it, and as the API sets it. */
-	KUNIT_EXPECT_EQ(test, gc_write_file(path, "0 0 0\n"), 0);
+	KUNIT_EXPECT_EQ(test, pt_write_user(path, "0 0 0\n"), 0);
 	gc_expect_file(test, path, "gen0 gen1 gen2\n0 0 0\n");
 	pymm_set_threshold(ctx->heap, 700, 10, 10);
 	gc_expect_file(test, path, "gen0 gen1 gen2\n700 10 10\n");
@@ -304,14 +304,14 @@ static void gc_threshold_file_refuses_numbers_that_do_not_fit(struct kunit *test
 	int i;
 
 	gc_path(ctx, "threshold", path, sizeof(path));
-	KUNIT_EXPECT_EQ(test, gc_write_file(path, "700 10 10"), 0);
+	KUNIT_EXPECT_EQ(test, pt_write_user(path, "700 10 10"), 0);
 	for (i = 0; i < ARRAY_SIZE(big); i++) {
-		KUNIT_EXPECT_EQ_MSG(test, gc_write_file(path, big[i]), -ERANGE,
+		KUNIT_EXPECT_EQ_MSG(test, pt_write_user(path, big[i]), -ERANGE,
 				    "writing \"%s\"", big[i]);
 		gc_expect_file(test, path, "gen0 gen1 gen2\n700 10 10\n");
 	}
 	/* The largest that fits is taken as it is. */
-	KUNIT_EXPECT_EQ(test, gc_write_file(path, "4294967295 1 2\n"), 0);
+	KUNIT_EXPECT_EQ(test, pt_write_user(path, "4294967295 1 2\n"), 0);
 	gc_expect_file(test, path, "gen0 gen1 gen2\n4294967295 1 2\n");
 	gc_read_stats(test, ctx->name, &st);
 	KUNIT_EXPECT_EQ(test, st.gen[0].threshold, 4294967295UL);
@@ -328,9 +328,9 @@ static void gc_enabled_file_switches_automatic_collection(struct kunit *test)
 
 	gc_path(ctx, "enabled", path, sizeof(path));
 	gc_expect_file(test, path, "enabled\n1\n");
-	KUNIT_EXPECT_EQ(test, gc_write_file(path, "0"), 0);
+	KUNIT_EXPECT_EQ(test, pt_write_user(path, "0"), 0);
 	gc_expect_file(test, path, "enabled\n0\n");
-	KUNIT_EXPECT_EQ(test, gc_write_file(path, "maybe"), -EINVAL);
+	KUNIT_EXPECT_EQ(test, pt_write_user(path, "maybe"), -EINVAL);
 	gc_expect_file(test, path, "enabled\n0\n");
 
 	for (i = 0; i < 701; i++)
@@ -344,7 +344,7 @@ static void gc_enabled_file_switches_automatic_collection(struct kunit *test)
 	/* Manual collections still work. */
 	KUNIT_EXPECT_EQ(test, pymm_collect(ctx->heap, 0), 701);
 
-	KUNIT_EXPECT_EQ(test, gc_write_file(path, "1\n"), 0);
+	KUNIT_EXPECT_EQ(test, pt_write_user(path, "1\n"), 0);
 	gc_expect_file(test, path, "enabled\n1\n");
 	for (i = 0; i < 701; i++)
 		gc_self_cycle(test, ctx->heap, &gc_node_type, c, i);
@@ -364,16 +364,16 @@ static void gc_freeze_file_freezes_and_unfreezes(struct kunit *test)
 	gc_path(ctx, "freeze", path, sizeof(path));
 	for (i = 0; i < 3; i++)
 		gc_self_cycle(test, ctx->heap, &gc_node_type, c, i);
-	KUNIT_EXPECT_EQ(test, gc_write_file(path, "1"), 0);
+	KUNIT_EXPECT_EQ(test, pt_write_user(path, "1"), 0);
 	gc_read_stats(test, ctx->name, &st);
 	KUNIT_EXPECT_EQ(test, st.permanent, 3);
 	KUNIT_EXPECT_EQ(test, st.gen[0].objects, 0);
 	KUNIT_EXPECT_EQ(test, pymm_collect(ctx->heap, 2), 0);
-	KUNIT_EXPECT_EQ(test, gc_write_file(path, "2"), -EINVAL);
+	KUNIT_EXPECT_EQ(test, pt_write_user(path, "2"), -EINVAL);
 	gc_read_stats(test, ctx->name, &st);
 	KUNIT_EXPECT_EQ(test, st.permanent, 3);
 
-	KUNIT_EXPECT_EQ(test, gc_write_file(path, "0\n"), 0);
+	KUNIT_EXPECT_EQ(test, pt_write_user(path, "0\n"), 0);
 	gc_read_stats(test, ctx->name, &st);
 	KUNIT_EXPECT_EQ(test, st.permanent, 0);
 	KUNIT_EXPECT_EQ(test, st.gen[2].objects, 3);
@@ -415,12 +415,14 @@ static void gc_heap_files_come_and_go_with_the_heap(struct kunit *test)
 static void gc_expect_blocks(struct kunit *test, unsigned long blocks,
 			     unsigned long large, const char *when)
 {
-	unsigned long b, l;
+	struct tl_summary s;
+	long long b, l;
 	int i;
 
 	for (i = 0; i < 250; i++) {
-		KUNIT_ASSERT_EQ(test, gc_summary("blocks_inuse", &b), 0);
-		KUNIT_ASSERT_EQ(test, gc_summary("large_allocs", &l), 0);
+		pt_read_summary(test, &s);
+		b = s.v[TL_BLOCKS_INUSE];
+		l = s.v[TL_LARGE_ALLOCS];
 		if (b == blocks && l == large)
 			break;
 		msleep(20);

@@ -557,12 +557,11 @@ static void gc_refcount_overflow_saturates_and_leaks_safely(struct kunit *test)
 	x = gc_new(test, ctx->heap, &gc_node_type, c, 0);
 	gc_set_ref(ctx->heap, x, 0, x);		/* a cycle, for the collector */
 	pymm_test_set_refcount(x, INT_MAX);
-	kunit_info(test, "%s refcount_saturated=1 refcount_underflow=1\n",
-		   GC_EXPECT_WARN_BEGIN);
+	tl_expect_warn_begin("refcount_saturated=1 refcount_underflow=1");
 	pymm_get(x);
 	KUNIT_EXPECT_EQ(test, pymm_refcount(x), (unsigned int)REFCOUNT_SATURATED);
 	pymm_put(x);
-	kunit_info(test, "%s\n", GC_EXPECT_WARN_END);
+	tl_expect_warn_end();
 	KUNIT_EXPECT_EQ(test, pymm_refcount(x), (unsigned int)REFCOUNT_SATURATED);
 	KUNIT_EXPECT_EQ(test, pymm_collect(ctx->heap, 2), 0);
 	KUNIT_EXPECT_EQ(test, atomic_read(&c->released), 0);
@@ -610,12 +609,11 @@ static void gc_collect_from_callback_or_under_lock_is_edeadlk(struct kunit *test
 	KUNIT_EXPECT_EQ(test, atomic_read(&c->released), 1);
 	KUNIT_EXPECT_EQ(test, c->collect_ret, -EDEADLK);
 
-	kunit_info(test, "%s collect_deadlock=1 pymm_collect() under pymm_lock()\n",
-		   GC_EXPECT_WARN_BEGIN);
+	tl_expect_warn_begin("collect_deadlock=1 pymm_collect() under pymm_lock()");
 	pymm_lock(ctx->heap);
 	ret = pymm_collect(ctx->heap, 0);
 	pymm_unlock(ctx->heap);
-	kunit_info(test, "%s\n", GC_EXPECT_WARN_END);
+	tl_expect_warn_end();
 	KUNIT_EXPECT_EQ(test, ret, -EDEADLK);
 }
 
@@ -645,19 +643,17 @@ static void gc_freeze_from_callback_or_under_lock_is_edeadlk(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, c->unfreeze_ret, -EDEADLK);
 
 	x = gc_new(test, ctx->heap, &gc_node_type, c, 1);
-	kunit_info(test, "%s freeze_deadlock=1 pymm_freeze() under pymm_lock()\n",
-		   GC_EXPECT_WARN_BEGIN);
+	tl_expect_warn_begin("freeze_deadlock=1 pymm_freeze() under pymm_lock()");
 	pymm_lock(ctx->heap);
 	ret = pymm_freeze(ctx->heap);
 	pymm_unlock(ctx->heap);
-	kunit_info(test, "%s\n", GC_EXPECT_WARN_END);
+	tl_expect_warn_end();
 	KUNIT_EXPECT_EQ(test, ret, -EDEADLK);
-	kunit_info(test, "%s freeze_deadlock=1 pymm_unfreeze() under pymm_lock()\n",
-		   GC_EXPECT_WARN_BEGIN);
+	tl_expect_warn_begin("freeze_deadlock=1 pymm_unfreeze() under pymm_lock()");
 	pymm_lock(ctx->heap);
 	ret = pymm_unfreeze(ctx->heap);
 	pymm_unlock(ctx->heap);
-	kunit_info(test, "%s\n", GC_EXPECT_WARN_END);
+	tl_expect_warn_end();
 	KUNIT_EXPECT_EQ(test, ret, -EDEADLK);
 
 	/* Nothing moved; outside the lock both work. */
@@ -778,10 +774,9 @@ static void gc_obj_new_rejects_incomplete_type(struct kunit *test)
 	struct gc_ctx *ctx = test->priv;
 	void *p;
 
-	kunit_info(test, "%s bad_type=1 pymm_obj_new() with a bad type\n",
-		   GC_EXPECT_WARN_BEGIN);
+	tl_expect_warn_begin("bad_type=1 pymm_obj_new() with a bad type");
 	p = pymm_obj_new(ctx->heap, &no_clear, GFP_KERNEL);
-	kunit_info(test, "%s\n", GC_EXPECT_WARN_END);
+	tl_expect_warn_end();
 	KUNIT_EXPECT_NULL(test, p);
 	pymm_put(p);	/* NULL: a no-op */
 }
@@ -1048,9 +1043,9 @@ static void gc_heap_destroy_keeps_referenced_objects_as_orphans(struct kunit *te
 	pymm_heap_destroy(h2);
 
 	cleared = atomic_read(&c->cleared);
-	KUNIT_ASSERT_EQ(test, gc_summary("blocks_inuse", &before), 0);
+	before = pt_summary(test, TL_BLOCKS_INUSE);
 	pymm_put(x);
-	KUNIT_ASSERT_EQ(test, gc_summary("blocks_inuse", &after), 0);
+	after = pt_summary(test, TL_BLOCKS_INUSE);
 	KUNIT_EXPECT_EQ(test, before - after, 1);
 	KUNIT_EXPECT_EQ(test, atomic_read(&c->finalized), 0);
 	KUNIT_EXPECT_EQ(test, atomic_read(&c->cleared), cleared);
@@ -1090,10 +1085,10 @@ static void gc_obj_new_refuses_a_size_that_wraps(struct kunit *test)
 
 	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
 		huge.size = sizes[i];
-		kunit_info(test, "%s obj_too_big=1 pymm_obj_new() of %zu bytes\n",
-			   GC_EXPECT_WARN_BEGIN, sizes[i]);
+		tl_expect_warn_begin("obj_too_big=1 pymm_obj_new() of %zu bytes",
+				     sizes[i]);
 		obj = pymm_obj_new(ctx->heap, &huge, GFP_KERNEL | __GFP_NOWARN);
-		kunit_info(test, "%s\n", GC_EXPECT_WARN_END);
+		tl_expect_warn_end();
 		KUNIT_EXPECT_NULL_MSG(test, obj, "type size %zu", sizes[i]);
 		pymm_put(obj);
 	}

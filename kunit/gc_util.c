@@ -3,29 +3,19 @@
  * Helpers of the object and cycle-collector KUnit suites: the test node
  * types and their counting callbacks, the per-test context (a heap of its
  * own, checked for leaks of pymm blocks at the end), graph builders, and
- * debugfs I/O and parsing.  See gc_util.h.
+ * the parser of a heap's gc file.  See gc_util.h.
  */
 #include <kunit/test.h>
 #include <linux/delay.h>
 #include <linux/err.h>
-#include <linux/fs.h>
 #include <linux/jiffies.h>
-#include <linux/kthread.h>
-#include <linux/mm.h>
-#include <linux/mman.h>
 #include <linux/module.h>
 #include <linux/sched.h>
-#include <linux/sched/mm.h>
-#include <linux/sched/signal.h>
-#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/string.h>
-#include <linux/uaccess.h>
-#include <linux/uio.h>
 
 #include "gc_util.h"
 
-#define GC_UBUF_SIZE	(4 * PAGE_SIZE)
 #define GC_SEQ_BUF	4096
 
 static atomic_t gc_heap_seq = ATOMIC_INIT(0);
@@ -41,33 +31,18 @@ static void gc_check_context(struct gc_counts *c)
 static int gc_node_traverse(void *obj, pymm_visit_fn visit, void *arg)
 {
 	struct gc_node *n = obj;
-	int i, err;
 
-	for (i = 0; i < GC_NODE_REFS; i++) {
-		if (!n->ref[i])
-			continue;
-		err = visit(n->ref[i], arg);
-		if (err)
-			return err;
-	}
-	return 0;
+	return tl_visit_refs(n->ref, GC_NODE_REFS, visit, arg);
 }
 
 static void gc_node_clear(void *obj)
 {
 	struct gc_node *n = obj;
-	void *old;
-	int i;
 
 	if (n->counts)
 		atomic_inc(&n->counts->cleared);
-	if (n->stubborn)
-		return;
-	for (i = 0; i < GC_NODE_REFS; i++) {
-		old = n->ref[i];
-		n->ref[i] = NULL;
-		pymm_put(old);
-	}
+	if (!n->stubborn)
+		tl_put_refs(n->ref, GC_NODE_REFS);
 }
 
 static void gc_node_finalize(void *obj)
@@ -101,11 +76,10 @@ static void gc_node_finalize(void *obj)
 	}
 	if (n->freeze_heap && c) {
 		/* Not allowed from a callback: WARN_ONCE and -EDEADLK. */
-		pr_info("gc: %s freeze_deadlock=2 pymm_freeze() in finalize()\n",
-			GC_EXPECT_WARN_BEGIN);
+		tl_expect_warn_begin("freeze_deadlock=2 pymm_freeze() in finalize()");
 		c->freeze_ret = pymm_freeze(n->freeze_heap);
 		c->unfreeze_ret = pymm_unfreeze(n->freeze_heap);
-		pr_info("gc: %s\n", GC_EXPECT_WARN_END);
+		tl_expect_warn_end();
 	}
 	slot = n->resurrect_to;
 	if (slot) {
@@ -138,18 +112,16 @@ static void gc_node_release(void *obj)
 	}
 	if (n->get_in_release) {
 		/* refcount_t: "addition on 0; use-after-free", saturates */
-		pr_info("gc: %s refcount_add_on_0=1 pymm_get() in release()\n",
-			GC_EXPECT_WARN_BEGIN);
+		tl_expect_warn_begin("refcount_add_on_0=1 pymm_get() in release()");
 		pymm_get(n);
 		c->refcount_after_get = pymm_refcount(n);
-		pr_info("gc: %s\n", GC_EXPECT_WARN_END);
+		tl_expect_warn_end();
 	}
 	if (n->collect_heap) {
 		/* Not allowed from a callback: WARN_ONCE and -EDEADLK. */
-		pr_info("gc: %s collect_deadlock=1 pymm_collect() in release()\n",
-			GC_EXPECT_WARN_BEGIN);
+		tl_expect_warn_begin("collect_deadlock=1 pymm_collect() in release()");
 		c->collect_ret = pymm_collect(n->collect_heap, 0);
-		pr_info("gc: %s\n", GC_EXPECT_WARN_END);
+		tl_expect_warn_end();
 	}
 	if (c->rel_by_id && n->id < c->nids)
 		atomic_inc(&c->rel_by_id[n->id]);
@@ -242,10 +214,8 @@ static int gc_ctx_init_common(struct kunit *test, bool automatic)
 	KUNIT_ASSERT_NOT_NULL(test, ctx);
 	test->priv = ctx;
 	ctx->counts = gc_counts_new(test, 0);
-	KUNIT_ASSERT_EQ(test, gc_summary("blocks_inuse", &ctx->blocks_before),
-			0);
-	KUNIT_ASSERT_EQ(test, gc_summary("large_allocs", &ctx->large_before),
-			0);
+	ctx->blocks_before = pt_summary(test, TL_BLOCKS_INUSE);
+	ctx->large_before = pt_summary(test, TL_LARGE_ALLOCS);
 	ctx->heap = gc_heap_new(test, ctx->name, sizeof(ctx->name));
 	/* Collections only when the test asks, so counters are exact. */
 	if (!automatic)
@@ -272,7 +242,7 @@ int gc_ctx_init_auto(struct kunit *test)
 void gc_ctx_exit(struct kunit *test)
 {
 	struct gc_ctx *ctx = test->priv;
-	unsigned long blocks, large;
+	struct tl_summary s;
 	struct gc_counts *c;
 	int i;
 
@@ -287,14 +257,13 @@ void gc_ctx_exit(struct kunit *test)
 		KUNIT_EXPECT_EQ_MSG(test, atomic_read(&c->bad_magic), 0,
 				    "objects released with a bad magic");
 	}
-	if (gc_summary("blocks_inuse", &blocks) ||
-	    gc_summary("large_allocs", &large)) {
-		KUNIT_FAIL(test, "cannot read " GC_DEBUGFS "/summary");
+	if (tl_read_summary(&s)) {
+		KUNIT_FAIL(test, "cannot read " TL_SUMMARY);
 		return;
 	}
-	KUNIT_EXPECT_EQ_MSG(test, blocks, ctx->blocks_before,
+	KUNIT_EXPECT_EQ_MSG(test, s.v[TL_BLOCKS_INUSE], ctx->blocks_before,
 			    "pymm blocks in use before and after the test");
-	KUNIT_EXPECT_EQ_MSG(test, large, ctx->large_before,
+	KUNIT_EXPECT_EQ_MSG(test, s.v[TL_LARGE_ALLOCS], ctx->large_before,
 			    "large blocks in use before and after the test");
 }
 
@@ -444,205 +413,10 @@ bool gc_wait_atomic(atomic_t *v, int want, unsigned int ms)
 	return true;
 }
 
-/**
- * gc_read_seq - read a seq_file debugfs file into a kernel buffer
- * @path: the file
- * @buf: the buffer, NUL-terminated on success
- * @size: its size
- *
- * seq_read_iter() on the seq_file the open made, as read(2) would reach
- * it; kernel_read() refuses a file without ->read_iter.  Needs no mm.
- *
- * Return: the length read, or a negative errno.
- */
-ssize_t gc_read_seq(const char *path, char *buf, size_t size)
-{
-	struct seq_file *m;
-	struct iov_iter iter;
-	struct kiocb kiocb;
-	struct kvec kv;
-	struct file *f;
-	ssize_t ret = 0;
-	size_t len = 0;
-
-	f = filp_open(path, O_RDONLY, 0);
-	if (IS_ERR(f))
-		return PTR_ERR(f);
-	m = f->private_data;
-	if (f->f_op->read_iter || !m || m->file != f) {
-		filp_close(f, NULL);
-		return -EINVAL;
-	}
-	init_sync_kiocb(&kiocb, f);
-	while (len + 1 < size) {
-		kv.iov_base = buf + len;
-		kv.iov_len = size - 1 - len;
-		iov_iter_kvec(&iter, ITER_DEST, &kv, 1, kv.iov_len);
-		ret = seq_read_iter(&kiocb, &iter);
-		if (ret <= 0)
-			break;
-		len += ret;
-	}
-	filp_close(f, NULL);
-	if (ret < 0)
-		return ret;
-	if (len + 1 >= size)
-		return -EFBIG;
-	buf[len] = '\0';
-	return len;
-}
-
-/* A user buffer, in an mm lent to the calling kthread if it has none. */
-struct gc_umem {
-	struct mm_struct *mm;
-	unsigned long addr;
-};
-
-static void gc_umem_put(struct gc_umem *u)
-{
-	if (u->addr && !IS_ERR_VALUE(u->addr))
-		vm_munmap(u->addr, GC_UBUF_SIZE);
-	if (u->mm) {
-		kthread_unuse_mm(u->mm);
-		mmput(u->mm);
-	}
-}
-
-static int gc_umem_get(struct gc_umem *u)
-{
-	int err;
-
-	u->mm = NULL;
-	u->addr = 0;
-	if (!current->mm) {
-		if (!(current->flags & PF_KTHREAD))
-			return -EINVAL;
-		u->mm = mm_alloc();
-		if (!u->mm)
-			return -ENOMEM;
-		u->mm->task_size = TASK_SIZE;
-		arch_pick_mmap_layout(u->mm,
-				      &current->signal->rlim[RLIMIT_STACK]);
-		kthread_use_mm(u->mm);
-	}
-	u->addr = vm_mmap(NULL, 0, GC_UBUF_SIZE, PROT_READ | PROT_WRITE,
-			  MAP_ANONYMOUS | MAP_PRIVATE, 0);
-	if (IS_ERR_VALUE(u->addr)) {
-		err = (int)u->addr;
-		gc_umem_put(u);
-		return err;
-	}
-	return 0;
-}
-
-/**
- * gc_read_file - read a debugfs file as read(2) does
- * @path: the file
- * @buf: the buffer, NUL-terminated on success
- * @size: its size, at most GC_UBUF_SIZE
- *
- * Context: process context; a kthread is lent an mm for the call.
- * Return: the length read, or a negative errno.
- */
-ssize_t gc_read_file(const char *path, char *buf, size_t size)
-{
-	struct gc_umem u;
-	char __user *ubuf;
-	struct file *f;
-	ssize_t ret = 0;
-	size_t len = 0;
-	loff_t pos = 0;
-
-	size = min_t(size_t, size, GC_UBUF_SIZE);
-	f = filp_open(path, O_RDONLY, 0);
-	if (IS_ERR(f))
-		return PTR_ERR(f);
-	if (!f->f_op->read) {
-		filp_close(f, NULL);
-		return -EINVAL;
-	}
-	ret = gc_umem_get(&u);
-	if (ret) {
-		filp_close(f, NULL);
-		return ret;
-	}
-	ubuf = (char __user *)u.addr;
-	while (len + 1 < size) {
-		ret = f->f_op->read(f, ubuf + len, size - 1 - len, &pos);
-		if (ret <= 0)
-			break;
-		len += ret;
-	}
-	filp_close(f, NULL);
-	if (ret >= 0 && len + 1 >= size)
-		ret = -EFBIG;
-	else if (ret >= 0 && copy_from_user(buf, ubuf, len))
-		ret = -EFAULT;
-	gc_umem_put(&u);
-	if (ret < 0)
-		return ret;
-	buf[len] = '\0';
-	return len;
-}
-
-/**
- * gc_write_file - write a string to a debugfs file as write(2) does
- * @path: the file
- * @s: the string
- *
- * Context: process context; a kthread is lent an mm for the call.
- * Return: 0 if all of it was taken, else the file's error.
- */
-int gc_write_file(const char *path, const char *s)
-{
-	size_t len = strlen(s);
-	struct gc_umem u;
-	char __user *ubuf;
-	struct file *f;
-	loff_t pos = 0;
-	ssize_t ret;
-
-	if (len > GC_UBUF_SIZE)
-		return -E2BIG;
-	f = filp_open(path, O_WRONLY, 0);
-	if (IS_ERR(f))
-		return PTR_ERR(f);
-	if (!f->f_op->write) {
-		filp_close(f, NULL);
-		return -EINVAL;
-	}
-	ret = gc_umem_get(&u);
-	if (ret) {
-		filp_close(f, NULL);
-		return ret;
-	}
-	ubuf = (char __user *)u.addr;
-	if (copy_to_user(ubuf, s, len))
-		ret = -EFAULT;
-	else
-		ret = f->f_op->write(f, ubuf, len, &pos);
-	filp_close(f, NULL);
-	gc_umem_put(&u);
-	if (ret < 0)
-		return ret;
-	return ret == len ? 0 : -EIO;
-}
-
 /* Path of @file in heap @heap's debugfs directory. */
 int gc_heap_path(char *buf, size_t size, const char *heap, const char *file)
 {
-	return snprintf(buf, size, GC_DEBUGFS "/heaps/%s/%s", heap, file);
-}
-
-/* Next line of @*s, NUL-terminated in place, or NULL at the end. */
-static char *gc_next_line(char **s)
-{
-	char *line;
-
-	if (!*s || !**s)
-		return NULL;
-	line = strsep(s, "\n");
-	return line;
+	return snprintf(buf, size, TL_DEBUGFS "heaps/%s/%s", heap, file);
 }
 
 /**
@@ -664,13 +438,13 @@ int gc_parse_stats(const char *text, struct gc_stats *st)
 	if (!copy)
 		return -ENOMEM;
 	memset(st, 0, sizeof(*st));
-	line = gc_next_line(&s);
+	line = tl_next_line(&s);
 	if (!line || strcmp(line, GC_STATS_HEADER))
 		goto out;
 	for (i = 0; i < 3; i++) {
 		struct gc_gen_row *r = &st->gen[i];
 
-		line = gc_next_line(&s);
+		line = tl_next_line(&s);
 		end = 0;
 		if (!line ||
 		    sscanf(line, "%d %lu %lu %lu %lu %lu %lu %llu %llu%n", &g,
@@ -680,22 +454,22 @@ int gc_parse_stats(const char *text, struct gc_stats *st)
 		    g != i || line[end])
 			goto out;
 	}
-	line = gc_next_line(&s);
+	line = tl_next_line(&s);
 	end = 0;
 	if (!line || sscanf(line, "permanent %lu - - - - - - -%n",
 			    &st->permanent, &end) != 1 || !end || line[end])
 		goto out;
-	line = gc_next_line(&s);
+	line = tl_next_line(&s);
 	end = 0;
 	if (!line || sscanf(line, "long_lived_total %lu%n",
 			    &st->long_lived_total, &end) != 1 || line[end])
 		goto out;
-	line = gc_next_line(&s);
+	line = tl_next_line(&s);
 	end = 0;
 	if (!line || sscanf(line, "long_lived_pending %lu%n",
 			    &st->long_lived_pending, &end) != 1 || line[end])
 		goto out;
-	if (gc_next_line(&s))
+	if (tl_next_line(&s))
 		goto out;
 	ret = 0;
 out:
@@ -712,44 +486,9 @@ void gc_read_stats(struct kunit *test, const char *heap, struct gc_stats *st)
 
 	KUNIT_ASSERT_NOT_NULL(test, buf);
 	gc_heap_path(path, sizeof(path), heap, "gc");
-	len = gc_read_seq(path, buf, GC_SEQ_BUF);
+	len = tl_read_file(path, buf, GC_SEQ_BUF, 0);
 	KUNIT_ASSERT_GT_MSG(test, len, 0, "cannot read %s: %zd", path, len);
 	KUNIT_ASSERT_EQ_MSG(test, gc_parse_stats(buf, st), 0,
 			    "%s has a bad format:\n%s", path, buf);
 	kunit_kfree(test, buf);
 }
-
-/**
- * gc_summary - one value of pymm's summary file
- * @key: the name column
- * @val: the value column
- *
- * Return: 0, or a negative errno.
- */
-int gc_summary(const char *key, unsigned long *val)
-{
-	char *buf = kmalloc(GC_SEQ_BUF, GFP_KERNEL), *s, *line;
-	size_t klen = strlen(key);
-	ssize_t len;
-	int ret = -ENOENT;
-
-	if (!buf)
-		return -ENOMEM;
-	len = gc_read_seq(GC_DEBUGFS "/summary", buf, GC_SEQ_BUF);
-	if (len < 0) {
-		ret = len;
-		goto out;
-	}
-	s = buf;
-	while ((line = gc_next_line(&s))) {
-		if (!strncmp(line, key, klen) && line[klen] == ' ') {
-			ret = kstrtoul(line + klen + 1, 10, val);
-			break;
-		}
-	}
-out:
-	kfree(buf);
-	return ret;
-}
-
-MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);

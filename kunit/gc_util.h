@@ -15,10 +15,13 @@
  *
  * debugfs: the heap's files implement ->read/->write only, which
  * kernel_read()/kernel_write() refuse.  They are read and written as
- * read(2)/write(2) do, through a user buffer in an mm lent to the calling
- * kthread for the call (gc_read_file(), gc_write_file()).  seq_file ones
- * (gc, summary) can also be read into a kernel buffer with seq_read_iter(),
- * which needs no mm (gc_read_seq()).
+ * read(2)/write(2) do, with pt_read_user() and pt_write_user() of
+ * pymm_test.h.  The seq_file ones (gc, summary) can also be read into a
+ * kernel buffer, which needs no mm (tl_read_file()).  gc_parse_stats()
+ * parses a heap's gc file.
+ *
+ * The helpers every suite shares (the file reader and writer, the summary,
+ * the expect-WARN markers) come from pymm_test.h and mod/testlib.h.
  */
 #ifndef _GC_UTIL_H
 #define _GC_UTIL_H
@@ -29,17 +32,11 @@
 
 #include <pymm.h>
 
+#include "pymm_test.h"
+
 #define GC_MAGIC		0x67636e64U	/* "gcnd" */
 #define GC_DEAD			0x64656164U	/* "dead" */
 #define GC_NODE_REFS		4
-#define GC_DEBUGFS		"/sys/kernel/debug/pymm"
-/*
- * The expect-WARN markers of pymm_test.h (pt_expect_warn_begin()), for the
- * gc suites: the begin line is followed by what it expects, KIND=N (see
- * scripts/check-report.py, WARN_KINDS), then a comment.
- */
-#define GC_EXPECT_WARN_BEGIN	"pymm-expect-warn begin"
-#define GC_EXPECT_WARN_END	"pymm-expect-warn end"
 
 /* Counted by the callbacks of the nodes that point to it. */
 struct gc_counts {
@@ -114,8 +111,8 @@ struct gc_ctx {
 	/* every gc_counts of the test, checked at its end */
 	struct gc_counts *all_counts[GC_MAX_COUNTS];
 	int nr_counts;
-	unsigned long blocks_before;
-	unsigned long large_before;
+	long long blocks_before;
+	long long large_before;
 };
 
 /* Rows of heaps/<name>/gc. */
@@ -158,12 +155,8 @@ unsigned int gc_ring(struct kunit *test, struct pymm_heap *heap,
 		     unsigned int n, u32 first_id, struct gc_node **first);
 bool gc_wait_atomic(atomic_t *v, int want, unsigned int ms);
 
-ssize_t gc_read_seq(const char *path, char *buf, size_t size);
-ssize_t gc_read_file(const char *path, char *buf, size_t size);
-int gc_write_file(const char *path, const char *s);
 int gc_heap_path(char *buf, size_t size, const char *heap, const char *file);
 int gc_parse_stats(const char *text, struct gc_stats *st);
 void gc_read_stats(struct kunit *test, const char *heap, struct gc_stats *st);
-int gc_summary(const char *key, unsigned long *val);
 
 #endif /* _GC_UTIL_H */

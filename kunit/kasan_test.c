@@ -90,7 +90,7 @@ static void kt_access(struct kunit *test, u8 *p, bool write, const char *report)
 {
 	KUNIT_EXPECT_FALSE(test, READ_ONCE(kt_status.report_found));
 	if (report)
-		pt_expect_warn_begin("kasan:%s=1", report);
+		tl_expect_warn_begin("kasan:%s=1", report);
 	barrier();
 	if (write)
 		WRITE_ONCE(*p, 1);
@@ -98,7 +98,7 @@ static void kt_access(struct kunit *test, u8 *p, bool write, const char *report)
 		pymm_kasan_test_sink = READ_ONCE(*p);
 	barrier();
 	if (report)
-		pt_expect_warn_end();
+		tl_expect_warn_end();
 	KUNIT_EXPECT_EQ_MSG(test, READ_ONCE(kt_status.report_found), !!report,
 			    "%s at page offset %lu", write ? "write" : "read",
 			    (unsigned long)p & ~PAGE_MASK);

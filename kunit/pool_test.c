@@ -252,10 +252,10 @@ static struct pt_fill *fill_new(struct kunit *test, unsigned int nr)
 
 static bool summary_cached(struct kunit *test)
 {
-	struct pt_summary s;
+	struct tl_summary s;
 
 	pt_read_summary(test, &s);
-	return s.v[PT_ARENAS_CACHED];
+	return s.v[TL_ARENAS_CACHED];
 }
 
 /* Whole pools of one class cover exactly base .. base + 63 pages. */
@@ -353,7 +353,7 @@ static void empty_arena_is_cached_and_a_second_one_freed(struct kunit *test)
 {
 	struct pt_arenas *a = pt_arenas_alloc(test);
 	struct pt_fill *fill = fill_new(test, 2);
-	struct pt_summary s0, s1, s2;
+	struct tl_summary s0, s1, s2;
 	unsigned int i;
 	int r;
 
@@ -362,18 +362,18 @@ static void empty_arena_is_cached_and_a_second_one_freed(struct kunit *test)
 		pt_fill_free_pool(fill, 0, i);
 	pt_read_summary(test, &s1);
 	pt_read_arenas(test, a);
-	KUNIT_EXPECT_EQ(test, s1.v[PT_ARENAS_CACHED], 1);
+	KUNIT_EXPECT_EQ(test, s1.v[TL_ARENAS_CACHED], 1);
 	r = pt_arena_find(a, fill->base[0]);
-	if (!s0.v[PT_ARENAS_CACHED]) {
+	if (!s0.v[TL_ARENAS_CACHED]) {
 		/* Arena 0 is the cached one: kept, listed, all pools free. */
-		KUNIT_EXPECT_EQ(test, s1.v[PT_ARENAS_FREED], s0.v[PT_ARENAS_FREED]);
-		KUNIT_EXPECT_EQ(test, s1.v[PT_ARENAS], s0.v[PT_ARENAS]);
-		KUNIT_EXPECT_EQ(test, s1.v[PT_PAGES], s0.v[PT_PAGES]);
+		KUNIT_EXPECT_EQ(test, s1.v[TL_ARENAS_FREED], s0.v[TL_ARENAS_FREED]);
+		KUNIT_EXPECT_EQ(test, s1.v[TL_ARENAS], s0.v[TL_ARENAS]);
+		KUNIT_EXPECT_EQ(test, s1.v[TL_PAGES], s0.v[TL_PAGES]);
 		KUNIT_ASSERT_GE(test, r, 0);
 		KUNIT_EXPECT_EQ(test, a->rows[r].free, PT_ARENA_POOLS);
 	} else {
-		KUNIT_EXPECT_EQ(test, s1.v[PT_ARENAS_FREED],
-				s0.v[PT_ARENAS_FREED] + 1);
+		KUNIT_EXPECT_EQ(test, s1.v[TL_ARENAS_FREED],
+				s0.v[TL_ARENAS_FREED] + 1);
 		KUNIT_EXPECT_EQ(test, r, -1);
 	}
 	pt_check_arena_order(test, a, true);
@@ -383,10 +383,10 @@ static void empty_arena_is_cached_and_a_second_one_freed(struct kunit *test)
 		pt_fill_free_pool(fill, 1, i);
 	pt_read_summary(test, &s2);
 	pt_read_arenas(test, a);
-	KUNIT_EXPECT_EQ(test, s2.v[PT_ARENAS_CACHED], 1);
-	KUNIT_EXPECT_EQ(test, s2.v[PT_ARENAS_FREED], s1.v[PT_ARENAS_FREED] + 1);
-	KUNIT_EXPECT_EQ(test, s2.v[PT_ARENAS], s1.v[PT_ARENAS] - 1);
-	KUNIT_EXPECT_EQ(test, s2.v[PT_PAGES], s1.v[PT_PAGES] - PT_ARENA_POOLS);
+	KUNIT_EXPECT_EQ(test, s2.v[TL_ARENAS_CACHED], 1);
+	KUNIT_EXPECT_EQ(test, s2.v[TL_ARENAS_FREED], s1.v[TL_ARENAS_FREED] + 1);
+	KUNIT_EXPECT_EQ(test, s2.v[TL_ARENAS], s1.v[TL_ARENAS] - 1);
+	KUNIT_EXPECT_EQ(test, s2.v[TL_PAGES], s1.v[TL_PAGES] - PT_ARENA_POOLS);
 	KUNIT_EXPECT_EQ(test, pt_arena_find(a, fill->base[1]), -1);
 	pt_check_arena_order(test, a, true);
 	pt_blocks_free_all(fill->blocks);
@@ -396,7 +396,7 @@ static void shrinker_frees_the_cached_arena(struct kunit *test)
 {
 	struct pt_arenas *a = pt_arenas_alloc(test);
 	struct pt_fill *fill = fill_new(test, 1);
-	struct pt_summary s0, s1, s2;
+	struct tl_summary s0, s1, s2;
 	unsigned int i, pools = 0;
 
 	/* Nothing is cached, and no CPU has a current pool. */
@@ -406,7 +406,7 @@ static void shrinker_frees_the_cached_arena(struct kunit *test)
 		pt_fill_free_pool(fill, 0, i);
 	pt_blocks_free_all(fill->blocks);
 	pt_read_summary(test, &s0);
-	KUNIT_ASSERT_EQ(test, s0.v[PT_ARENAS_CACHED], 1);
+	KUNIT_ASSERT_EQ(test, s0.v[TL_ARENAS_CACHED], 1);
 	pt_read_arenas(test, a);
 	pt_check_arena_order(test, a, true);
 	/* The cached arena is the last one with free pools. */
@@ -415,27 +415,27 @@ static void shrinker_frees_the_cached_arena(struct kunit *test)
 
 	pt_drop_slab(test);
 	pt_read_summary(test, &s1);
-	KUNIT_EXPECT_EQ(test, s1.v[PT_ARENAS_CACHED], 0);
-	KUNIT_EXPECT_EQ(test, s1.v[PT_ARENAS_FREED], s0.v[PT_ARENAS_FREED] + 1);
-	KUNIT_EXPECT_EQ(test, s1.v[PT_ARENAS], s0.v[PT_ARENAS] - 1);
-	KUNIT_EXPECT_EQ(test, s1.v[PT_PAGES], s0.v[PT_PAGES] - pools);
+	KUNIT_EXPECT_EQ(test, s1.v[TL_ARENAS_CACHED], 0);
+	KUNIT_EXPECT_EQ(test, s1.v[TL_ARENAS_FREED], s0.v[TL_ARENAS_FREED] + 1);
+	KUNIT_EXPECT_EQ(test, s1.v[TL_ARENAS], s0.v[TL_ARENAS] - 1);
+	KUNIT_EXPECT_EQ(test, s1.v[TL_PAGES], s0.v[TL_PAGES] - pools);
 	pt_read_arenas(test, a);
-	KUNIT_EXPECT_EQ(test, a->n, s1.v[PT_ARENAS]);
+	KUNIT_EXPECT_EQ(test, a->n, s1.v[TL_ARENAS]);
 	pt_check_arena_order(test, a, false);
 
 	/* Nothing cached: another shrink frees nothing. */
 	pt_drop_slab(test);
 	pt_read_summary(test, &s2);
-	KUNIT_EXPECT_EQ(test, s2.v[PT_ARENAS_FREED], s1.v[PT_ARENAS_FREED]);
-	KUNIT_EXPECT_EQ(test, s2.v[PT_ARENAS], s1.v[PT_ARENAS]);
+	KUNIT_EXPECT_EQ(test, s2.v[TL_ARENAS_FREED], s1.v[TL_ARENAS_FREED]);
+	KUNIT_EXPECT_EQ(test, s2.v[TL_ARENAS], s1.v[TL_ARENAS]);
 }
 
-#define PT_RELEASE_PARAM	"/sys/module/pymm/parameters/release_free_pools"
-#define PT_ARENAS_MIN_PARAM	"/sys/module/pymm/parameters/arenas_min"
+#define PT_RELEASE_PARAM	TL_PARAM("release_free_pools")
+#define PT_ARENAS_MIN_PARAM	TL_PARAM("arenas_min")
 
 static void release_param_on(void *unused)
 {
-	pt_write_file(PT_RELEASE_PARAM, "1");
+	tl_write_file(PT_RELEASE_PARAM, "1", 0);
 }
 
 /* Free pools 0..@n - 1 of each of the @nr arenas of @fill. */
@@ -459,7 +459,7 @@ static void shrink_gives_back_the_free_pools_of_live_arenas(struct kunit *test)
 {
 	struct pt_arenas *a = pt_arenas_alloc(test);
 	struct pt_fill *fill = fill_new(test, 3);
-	struct pt_summary s0, s1;
+	struct tl_summary s0, s1;
 	unsigned int k;
 	int r;
 
@@ -482,8 +482,8 @@ static void shrink_gives_back_the_free_pools_of_live_arenas(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, a->rows[r].pools, PT_ARENA_POOLS - 40);
 		KUNIT_EXPECT_EQ(test, a->rows[r].free, 0);
 	}
-	KUNIT_EXPECT_LE(test, s1.v[PT_PAGES], s0.v[PT_PAGES] - 3 * 40);
-	KUNIT_EXPECT_EQ(test, s1.v[PT_BLOCKS_INUSE], s0.v[PT_BLOCKS_INUSE]);
+	KUNIT_EXPECT_LE(test, s1.v[TL_PAGES], s0.v[TL_PAGES] - 3 * 40);
+	KUNIT_EXPECT_EQ(test, s1.v[TL_BLOCKS_INUSE], s0.v[TL_BLOCKS_INUSE]);
 	pt_check_arena_order(test, a, false);
 
 	/* The pools arena 0 kept, freed: it empties, and goes like any. */
@@ -494,14 +494,14 @@ static void shrink_gives_back_the_free_pools_of_live_arenas(struct kunit *test)
 	pt_read_arenas(test, a);
 	r = pt_arena_find(a, fill->base[0]);
 	if (r >= 0) {
-		KUNIT_EXPECT_EQ(test, s1.v[PT_ARENAS_CACHED], 1);
+		KUNIT_EXPECT_EQ(test, s1.v[TL_ARENAS_CACHED], 1);
 		KUNIT_EXPECT_EQ(test, a->rows[r].free, PT_ARENA_POOLS - 40);
 	} else {
-		KUNIT_EXPECT_EQ(test, s1.v[PT_ARENAS_FREED],
-				s0.v[PT_ARENAS_FREED] + 1);
+		KUNIT_EXPECT_EQ(test, s1.v[TL_ARENAS_FREED],
+				s0.v[TL_ARENAS_FREED] + 1);
 	}
-	KUNIT_EXPECT_EQ(test, s1.v[PT_PAGES] +
-			(r >= 0 ? 0 : PT_ARENA_POOLS - 40), s0.v[PT_PAGES]);
+	KUNIT_EXPECT_EQ(test, s1.v[TL_PAGES] +
+			(r >= 0 ? 0 : PT_ARENA_POOLS - 40), s0.v[TL_PAGES]);
 	pt_blocks_free_all(fill->blocks);
 }
 
@@ -513,11 +513,11 @@ static void release_free_pools_0_gives_back_only_whole_arenas(struct kunit *test
 {
 	struct pt_arenas *a = pt_arenas_alloc(test);
 	struct pt_fill *fill = fill_new(test, 1);
-	struct pt_summary s0, s1;
+	struct tl_summary s0, s1;
 	unsigned int i;
 	int r;
 
-	KUNIT_ASSERT_EQ(test, pt_write_file(PT_RELEASE_PARAM, "0"), 0);
+	KUNIT_ASSERT_EQ(test, tl_write_file(PT_RELEASE_PARAM, "0", 0), 0);
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, release_param_on,
 							NULL), 0);
 	/* Every other pool freed: a live arena with 32 free pools. */
@@ -538,9 +538,9 @@ static void release_free_pools_0_gives_back_only_whole_arenas(struct kunit *test
 	pt_read_summary(test, &s1);
 	pt_read_arenas(test, a);
 	KUNIT_EXPECT_EQ(test, pt_arena_find(a, fill->base[0]), -1);
-	KUNIT_EXPECT_EQ(test, s1.v[PT_ARENAS_CACHED], 0);
-	KUNIT_EXPECT_EQ(test, s1.v[PT_ARENAS],
-			s0.v[PT_ARENAS] - 1 - s0.v[PT_ARENAS_CACHED]);
+	KUNIT_EXPECT_EQ(test, s1.v[TL_ARENAS_CACHED], 0);
+	KUNIT_EXPECT_EQ(test, s1.v[TL_ARENAS],
+			s0.v[TL_ARENAS] - 1 - s0.v[TL_ARENAS_CACHED]);
 	pt_blocks_free_all(fill->blocks);
 }
 
@@ -549,8 +549,8 @@ static unsigned int arenas_min_read(struct kunit *test)
 	unsigned int n;
 	char buf[16];
 
-	KUNIT_ASSERT_GT(test, pt_read_file(PT_ARENAS_MIN_PARAM, buf,
-					   sizeof(buf)), 0);
+	KUNIT_ASSERT_GT(test, tl_read_file(PT_ARENAS_MIN_PARAM, buf,
+					   sizeof(buf), 0), 0);
 	KUNIT_ASSERT_EQ(test, kstrtouint(strim(buf), 10, &n), 0);
 	return n;
 }
@@ -560,7 +560,7 @@ static void arenas_min_restore(void *arg)
 	char buf[16];
 
 	snprintf(buf, sizeof(buf), "%u", *(unsigned int *)arg);
-	pt_write_file(PT_ARENAS_MIN_PARAM, buf);
+	tl_write_file(PT_ARENAS_MIN_PARAM, buf, 0);
 }
 
 #define PT_MAX_WHOLE	64
@@ -608,7 +608,7 @@ static void arenas_min_arenas_are_never_given_back(struct kunit *test)
 	struct pt_blocks *bag = pt_blocks_new(test, 4096);
 	struct pt_arenas *a = pt_arenas_alloc(test);
 	unsigned int cap = pt_capacity(test, BIG_CLASS), i, n0, *was;
-	struct pt_summary s0, s1, s2;
+	struct tl_summary s0, s1, s2;
 	char (*base0)[24], (*base)[24], buf[16], mine[2][24];
 	unsigned int nmine = 0;
 	int r;
@@ -625,22 +625,22 @@ static void arenas_min_arenas_are_never_given_back(struct kunit *test)
 	/* No cached arena; all free are the reserved arenas alone. */
 	pt_drop_slab(test);
 	pt_read_summary(test, &s0);
-	KUNIT_EXPECT_GE(test, s0.v[PT_ARENAS], *was);
-	KUNIT_EXPECT_GE(test, s0.v[PT_PAGES], *was * PT_ARENA_POOLS);
+	KUNIT_EXPECT_GE(test, s0.v[TL_ARENAS], *was);
+	KUNIT_EXPECT_GE(test, s0.v[TL_PAGES], *was * PT_ARENA_POOLS);
 	pt_read_arenas(test, a);
 	n0 = whole_free_arenas(a, base0);
 	KUNIT_ASSERT_LE(test, n0, *was);
 
 	snprintf(buf, sizeof(buf), "%u", *was + 2);
-	KUNIT_ASSERT_EQ(test, pt_write_file(PT_ARENAS_MIN_PARAM, buf), 0);
+	KUNIT_ASSERT_EQ(test, tl_write_file(PT_ARENAS_MIN_PARAM, buf, 0), 0);
 	KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test,
 							arenas_min_restore,
 							was), 0);
 	pt_read_summary(test, &s1);
-	KUNIT_EXPECT_EQ(test, s1.v[PT_ARENAS], s0.v[PT_ARENAS] + 2);
-	KUNIT_EXPECT_EQ(test, s1.v[PT_ARENAS_ALLOCATED],
-			s0.v[PT_ARENAS_ALLOCATED] + 2);
-	KUNIT_EXPECT_EQ(test, s1.v[PT_PAGES], s0.v[PT_PAGES] + 2 * PT_ARENA_POOLS);
+	KUNIT_EXPECT_EQ(test, s1.v[TL_ARENAS], s0.v[TL_ARENAS] + 2);
+	KUNIT_EXPECT_EQ(test, s1.v[TL_ARENAS_ALLOCATED],
+			s0.v[TL_ARENAS_ALLOCATED] + 2);
+	KUNIT_EXPECT_EQ(test, s1.v[TL_PAGES], s0.v[TL_PAGES] + 2 * PT_ARENA_POOLS);
 	pt_read_arenas(test, a);
 	KUNIT_ASSERT_EQ(test, whole_free_arenas(a, base), n0 + 2);
 	for (i = 0; i < n0 + 2; i++) {
@@ -656,8 +656,8 @@ static void arenas_min_arenas_are_never_given_back(struct kunit *test)
 	/* All free, they stay through a shrink. */
 	pt_drop_slab(test);
 	pt_read_summary(test, &s2);
-	KUNIT_EXPECT_EQ(test, s2.v[PT_ARENAS], s1.v[PT_ARENAS]);
-	KUNIT_EXPECT_EQ(test, s2.v[PT_PAGES], s1.v[PT_PAGES]);
+	KUNIT_EXPECT_EQ(test, s2.v[TL_ARENAS], s1.v[TL_ARENAS]);
+	KUNIT_EXPECT_EQ(test, s2.v[TL_PAGES], s1.v[TL_PAGES]);
 
 	/*
 	 * 66 pools: no unreserved arena has a free pool, so all come from
@@ -670,10 +670,10 @@ static void arenas_min_arenas_are_never_given_back(struct kunit *test)
 	pt_drop_slab(test);
 	pt_read_summary(test, &s2);
 	pt_read_arenas(test, a);
-	KUNIT_EXPECT_EQ(test, s2.v[PT_ARENAS], s1.v[PT_ARENAS]);
-	KUNIT_EXPECT_EQ(test, s2.v[PT_ARENAS_ALLOCATED],
-			s1.v[PT_ARENAS_ALLOCATED]);
-	KUNIT_EXPECT_EQ(test, s2.v[PT_PAGES], s1.v[PT_PAGES]);
+	KUNIT_EXPECT_EQ(test, s2.v[TL_ARENAS], s1.v[TL_ARENAS]);
+	KUNIT_EXPECT_EQ(test, s2.v[TL_ARENAS_ALLOCATED],
+			s1.v[TL_ARENAS_ALLOCATED]);
+	KUNIT_EXPECT_EQ(test, s2.v[TL_PAGES], s1.v[TL_PAGES]);
 	for (i = 0; i < 2; i++) {
 		r = find_base(a, mine[i]);
 		KUNIT_ASSERT_GE(test, r, 0);
@@ -685,8 +685,8 @@ static void arenas_min_arenas_are_never_given_back(struct kunit *test)
 	pt_drop_slab(test);
 	pt_read_summary(test, &s2);
 	pt_read_arenas(test, a);
-	KUNIT_EXPECT_EQ(test, s2.v[PT_ARENAS], s1.v[PT_ARENAS]);
-	KUNIT_EXPECT_EQ(test, s2.v[PT_PAGES], s1.v[PT_PAGES]);
+	KUNIT_EXPECT_EQ(test, s2.v[TL_ARENAS], s1.v[TL_ARENAS]);
+	KUNIT_EXPECT_EQ(test, s2.v[TL_PAGES], s1.v[TL_PAGES]);
 	KUNIT_EXPECT_EQ(test, whole_free_arenas(a, NULL), n0 + 2);
 	for (i = 0; i < 2; i++)
 		KUNIT_EXPECT_GE(test, find_base(a, mine[i]), 0);
@@ -695,9 +695,9 @@ static void arenas_min_arenas_are_never_given_back(struct kunit *test)
 	arenas_min_restore(was);
 	pt_drop_slab(test);
 	pt_read_summary(test, &s2);
-	KUNIT_EXPECT_EQ(test, s2.v[PT_ARENAS], s1.v[PT_ARENAS] - 2);
-	KUNIT_EXPECT_EQ(test, s2.v[PT_PAGES], s1.v[PT_PAGES] - 2 * PT_ARENA_POOLS);
-	KUNIT_EXPECT_EQ(test, s2.v[PT_ARENAS_FREED], s1.v[PT_ARENAS_FREED] + 2);
+	KUNIT_EXPECT_EQ(test, s2.v[TL_ARENAS], s1.v[TL_ARENAS] - 2);
+	KUNIT_EXPECT_EQ(test, s2.v[TL_PAGES], s1.v[TL_PAGES] - 2 * PT_ARENA_POOLS);
+	KUNIT_EXPECT_EQ(test, s2.v[TL_ARENAS_FREED], s1.v[TL_ARENAS_FREED] + 2);
 	KUNIT_EXPECT_EQ(test, arenas_min_read(test), *was);
 }
 
@@ -707,18 +707,18 @@ static void arenas_min_arenas_are_never_given_back(struct kunit *test)
 static void arenas_min_refuses_bad_values(struct kunit *test)
 {
 	unsigned int was = arenas_min_read(test);
-	struct pt_summary s0, s1;
+	struct tl_summary s0, s1;
 
 	pt_read_summary(test, &s0);
-	KUNIT_EXPECT_EQ(test, pt_write_file(PT_ARENAS_MIN_PARAM, "-1"), -EINVAL);
-	KUNIT_EXPECT_EQ(test, pt_write_file(PT_ARENAS_MIN_PARAM, "many"), -EINVAL);
-	KUNIT_EXPECT_EQ(test, pt_write_file(PT_ARENAS_MIN_PARAM, "4294967296"),
+	KUNIT_EXPECT_EQ(test, tl_write_file(PT_ARENAS_MIN_PARAM, "-1", 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, tl_write_file(PT_ARENAS_MIN_PARAM, "many", 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, tl_write_file(PT_ARENAS_MIN_PARAM, "4294967296", 0),
 			-ERANGE);
-	KUNIT_EXPECT_EQ(test, pt_write_file(PT_ARENAS_MIN_PARAM, "4000000000"),
+	KUNIT_EXPECT_EQ(test, tl_write_file(PT_ARENAS_MIN_PARAM, "4000000000", 0),
 			-EINVAL);
 	pt_read_summary(test, &s1);
-	KUNIT_EXPECT_EQ(test, s1.v[PT_ARENAS_ALLOCATED],
-			s0.v[PT_ARENAS_ALLOCATED]);
+	KUNIT_EXPECT_EQ(test, s1.v[TL_ARENAS_ALLOCATED],
+			s0.v[TL_ARENAS_ALLOCATED]);
 	KUNIT_EXPECT_EQ(test, arenas_min_read(test), was);
 }
 

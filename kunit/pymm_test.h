@@ -1,6 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Helpers shared by the pymm KUnit suites (util.c).
+ * The KUnit layer of the test helpers (util.c), shared by every suite,
+ * gc_util.h's included.  Below it, mod/testlib.h (built in through
+ * testlib.c) has what needs no KUnit: the one file reader and writer, the
+ * line splitter, the summary parser and the expect-WARN markers.  Here sit
+ * what asserts or lends a KUnit case something: the debugfs parsers that
+ * fail the test (summary, classes, arenas), the mm a kthread borrows for
+ * files read and written as read(2)/write(2) do, a bag of blocks freed
+ * whatever way a test ends, draining a class, filling arenas, the
+ * shrinkers, fault injection, and the baseline a case must leave behind.
  *
  * The tests see pymm only through include/pymm.h and its debugfs files, so
  * this header also states the layout facts the tests rely on: a pool is one
@@ -19,28 +27,14 @@
 
 #include <pymm.h>
 
+#include "../mod/testlib.h"
+
 #define PT_ARENA_POOLS		64
 #define PT_ARENA_SIZE		(PT_ARENA_POOLS * PAGE_SIZE)
 /* Debug mode: red zone bytes on each side of a block. */
 #define PT_RZ			8
 
-#define PT_DEBUGFS		"/sys/kernel/debug/pymm/"
-#define PT_DEBUG_PARAM		"/sys/module/pymm/parameters/debug"
-
-/*
- * The harness fails a run on any kernel WARNING or KASAN report that is not
- * between these two log lines: put them around every call that is expected
- * to report, as narrowly as possible.  The begin line names what is
- * expected, as space-separated KIND=N (exactly N) or KIND<=N (at most N):
- * KIND is a key of WARN_KINDS in scripts/check-report.py (invalid, middle,
- * double_free, corruption, gfp, ...; N counts the calls that report, the
- * harness knows which kinds are WARN_ONCE) or kasan:TYPE for a KASAN
- * report "BUG: KASAN: TYPE in ...".  Any other report inside, or another
- * count, fails the run.  E.g. pt_expect_warn_begin("invalid=%u", n).
- */
-#define pt_expect_warn_begin(fmt, ...) \
-	pr_info("pymm-expect-warn begin " fmt "\n", ##__VA_ARGS__)
-#define pt_expect_warn_end()	pr_info("pymm-expect-warn end\n")
+#define PT_DEBUG_PARAM		TL_PARAM("debug")
 
 /* kasan_test.c runs where generic KASAN has its KUnit helpers built in. */
 #define KT_RUNNABLE	(IS_ENABLED(CONFIG_KASAN_GENERIC) && \
@@ -59,10 +53,14 @@ static inline bool kasan_save_enable_multi_shot(void) { return false; }
 static inline void kasan_restore_multi_shot(bool enabled) { }
 #endif
 
-/* Read a whole file into @buf (NUL-terminated); length or -errno. */
-ssize_t pt_read_file(const char *path, char *buf, size_t size);
-/* Write @s to a file (sysctl style); 0 or -errno. */
-int pt_write_file(const char *path, const char *s);
+/*
+ * tl_read_file() and tl_write_file() with TL_USER_BUF, as read(2) and
+ * write(2) do, for the files that implement only ->read and ->write (a
+ * heap's threshold, enabled, collect, freeze): a KUnit case runs in a
+ * kthread without an mm, so one is lent to it for the call.
+ */
+ssize_t pt_read_user(const char *path, char *buf, size_t size);
+int pt_write_user(const char *path, const char *s);
 
 /* Mode of the loaded pymm.ko, from its module parameter. */
 bool pt_debug(struct kunit *test);
@@ -152,35 +150,10 @@ static inline long pt_check_pattern(const void *p, size_t n,
 /* The string debugfs "arenas" prints for an arena at @base. */
 void pt_fmt_base(char *buf, size_t size, unsigned long base);
 
-/* debugfs "summary", one value per row, in the documented order. */
-enum pt_sum {
-	PT_ARENAS,
-	PT_ARENAS_ALLOCATED,
-	PT_ARENAS_FREED,
-	PT_ARENAS_CACHED,
-	PT_PAGES,
-	PT_BLOCKS_INUSE,
-	PT_BYTES_INUSE,
-	PT_BYTES_HELD,
-	PT_BYTES_REQUESTED,
-	PT_BYTES_ROUNDED,
-	PT_LARGE_ALLOCS,
-	PT_LARGE_BYTES,
-	PT_DEBUG,
-	PT_ERR_INVALID,
-	PT_ERR_MIDDLE,
-	PT_ERR_DOUBLE_FREE,
-	PT_ERR_CORRUPTION,
-	PT_NR_SUM,
-};
-
-extern const char * const pt_sum_names[PT_NR_SUM];
-
-struct pt_summary {
-	long long v[PT_NR_SUM];
-};
-
-void pt_read_summary(struct kunit *test, struct pt_summary *s);
+/* debugfs "summary" (tl_parse_summary()), or fail the test. */
+void pt_read_summary(struct kunit *test, struct tl_summary *s);
+/* One row of it. */
+long long pt_summary(struct kunit *test, enum tl_sum row);
 
 /* debugfs "classes": one row per class that has pools or allocated. */
 struct pt_class_row {
@@ -338,7 +311,7 @@ void pt_drop_slab(struct kunit *test);
  * pages, from going back.
  */
 struct pt_settled {
-	struct pt_summary s;
+	struct tl_summary s;
 	u32 pools[PYMM_NR_CLASSES];
 	u32 inuse[PYMM_NR_CLASSES];
 	long long pages;

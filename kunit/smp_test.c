@@ -348,7 +348,7 @@ static void debugfs_snapshots_stay_consistent_during_storms(struct kunit *test)
 	struct pt_classes *c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
 	struct pt_classes *c0 = kunit_kzalloc(test, sizeof(*c0), GFP_KERNEL);
 	struct pt_settled s0;
-	struct pt_summary s;
+	struct tl_summary s;
 	unsigned long reads = 0;
 	unsigned int i;
 
@@ -360,7 +360,7 @@ static void debugfs_snapshots_stay_consistent_during_storms(struct kunit *test)
 	while (atomic_read(&run->running)) {
 		/* The workers make no errors; the files parse at any time. */
 		pt_read_summary(test, &s);
-		for (i = PT_ERR_INVALID; i <= PT_ERR_CORRUPTION; i++)
+		for (i = TL_ERR_INVALID; i <= TL_ERR_CORRUPTION; i++)
 			KUNIT_EXPECT_EQ(test, s.v[i], s0.s.v[i]);
 		pt_read_classes(test, c);
 		pt_read_arenas(test, a);
@@ -549,7 +549,7 @@ static void arena_emptied_on_one_cpu_while_others_allocate(struct kunit *test)
 {
 	struct smp_run *run = smp_run_new(test, smp_drain_or_storm, 20);
 	struct pt_settled s0;
-	struct pt_summary s1;
+	struct tl_summary s1;
 
 	run->min_size = pt_class_size(SMP_DRAIN_CLS - 1) + 1;
 	run->max_size = pt_class_size(SMP_DRAIN_CLS);
@@ -562,10 +562,10 @@ static void arena_emptied_on_one_cpu_while_others_allocate(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, run->w[0].drains, run->ops);
 	pt_read_summary(test, &s1);
 	kunit_info(test, "arenas allocated %lld, freed %lld\n",
-		   s1.v[PT_ARENAS_ALLOCATED] - s0.s.v[PT_ARENAS_ALLOCATED],
-		   s1.v[PT_ARENAS_FREED] - s0.s.v[PT_ARENAS_FREED]);
+		   s1.v[TL_ARENAS_ALLOCATED] - s0.s.v[TL_ARENAS_ALLOCATED],
+		   s1.v[TL_ARENAS_FREED] - s0.s.v[TL_ARENAS_FREED]);
 	/* The drained arenas really went back to the page allocator. */
-	KUNIT_EXPECT_GT(test, s1.v[PT_ARENAS_FREED], s0.s.v[PT_ARENAS_FREED]);
+	KUNIT_EXPECT_GT(test, s1.v[TL_ARENAS_FREED], s0.s.v[TL_ARENAS_FREED]);
 	pt_expect_settled(test, &s0);
 }
 
@@ -573,7 +573,7 @@ static void shrinker_races_allocation(struct kunit *test)
 {
 	struct smp_run *run = smp_run_new(test, smp_drainer, 10);
 	struct pt_settled s0;
-	struct pt_summary s1;
+	struct tl_summary s1;
 	unsigned long shrinks = 0;
 
 	pt_settle(test, &s0);
@@ -590,8 +590,8 @@ static void shrinker_races_allocation(struct kunit *test)
 	/* Nothing is in use any more: one more shrink leaves nothing cached. */
 	pt_drop_slab(test);
 	pt_read_summary(test, &s1);
-	KUNIT_EXPECT_EQ(test, s1.v[PT_ARENAS_CACHED], 0);
-	KUNIT_EXPECT_GT(test, s1.v[PT_ARENAS_FREED], s0.s.v[PT_ARENAS_FREED]);
+	KUNIT_EXPECT_EQ(test, s1.v[TL_ARENAS_CACHED], 0);
+	KUNIT_EXPECT_GT(test, s1.v[TL_ARENAS_FREED], s0.s.v[TL_ARENAS_FREED]);
 	pt_expect_settled(test, &s0);
 }
 

@@ -1,110 +1,95 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Helpers for the pymm KUnit suites: reading and parsing pymm's debugfs
- * files (classes, arenas, summary), the module's mode, a bag of blocks that
- * is freed whatever way a test ends, draining a size class, filling whole
- * arenas, and the fault-injection probe.  No test cases live here.
+ * The KUnit layer of the test helpers (see pymm_test.h), above
+ * mod/testlib.c: the mm lent to a case's kthread for files read and
+ * written as read(2)/write(2) do, pymm's debugfs files (classes, arenas,
+ * summary) parsed or the test failed, the module's mode, a bag of blocks
+ * that is freed whatever way a test ends, draining a size class, filling
+ * whole arenas, the shrinkers and the fault-injection probe.  No test
+ * cases live here.
  */
 #include <linux/cpumask.h>
-#include <linux/fs.h>
+#include <linux/err.h>
+#include <linux/kthread.h>
 #include <linux/module.h>
 #include <linux/sched.h>
-#include <linux/seq_file.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/string.h>
-#include <linux/uio.h>
 
 #include "pymm_test.h"
 
 #define PT_BUF_SIZE	(64 * 1024)
 
-const char * const pt_sum_names[PT_NR_SUM] = {
-	[PT_ARENAS]		= "arenas",
-	[PT_ARENAS_ALLOCATED]	= "arenas_allocated",
-	[PT_ARENAS_FREED]	= "arenas_freed",
-	[PT_ARENAS_CACHED]	= "arenas_cached",
-	[PT_PAGES]		= "pages",
-	[PT_BLOCKS_INUSE]	= "blocks_inuse",
-	[PT_BYTES_INUSE]	= "bytes_inuse",
-	[PT_BYTES_HELD]		= "bytes_held",
-	[PT_BYTES_REQUESTED]	= "bytes_requested",
-	[PT_BYTES_ROUNDED]	= "bytes_rounded",
-	[PT_LARGE_ALLOCS]	= "large_allocs",
-	[PT_LARGE_BYTES]	= "large_bytes",
-	[PT_DEBUG]		= "debug",
-	[PT_ERR_INVALID]	= "err_invalid",
-	[PT_ERR_MIDDLE]		= "err_middle",
-	[PT_ERR_DOUBLE_FREE]	= "err_double_free",
-	[PT_ERR_CORRUPTION]	= "err_corruption",
-};
-
 /*
- * kernel_read() wants ->read_iter.  debugfs show files only have
- * ->read = seq_read(), but their private_data is the seq_file, so read them
- * through seq_read_iter() as read(2) would.
+ * A user address space lent to the calling kthread (a KUnit case has
+ * none), for pt_unlend_mm() to take back; NULL if the task has its own.
  */
-static ssize_t pt_read_some(struct file *f, char *buf, size_t len,
-			    loff_t *pos)
+static struct mm_struct *pt_lend_mm(void)
 {
-	struct kvec kv = { .iov_base = buf, .iov_len = len };
-	struct seq_file *m = f->private_data;
-	struct iov_iter iter;
-	struct kiocb kiocb;
+	struct mm_struct *mm;
+
+	if (current->mm)
+		return NULL;
+	if (!(current->flags & PF_KTHREAD))
+		return ERR_PTR(-EINVAL);
+	mm = mm_alloc();
+	if (!mm)
+		return ERR_PTR(-ENOMEM);
+	mm->task_size = TASK_SIZE;
+	arch_pick_mmap_layout(mm, &current->signal->rlim[RLIMIT_STACK]);
+	kthread_use_mm(mm);
+	return mm;
+}
+
+static void pt_unlend_mm(struct mm_struct *mm)
+{
+	if (!mm)
+		return;
+	kthread_unuse_mm(mm);
+	mmput(mm);
+}
+
+/**
+ * pt_read_user - read a file as read(2) does
+ * @path: the file
+ * @buf: the buffer, NUL-terminated on success
+ * @size: its size
+ *
+ * Context: process context; a kthread is lent an mm for the call.
+ * Return: the length read, or a negative errno.
+ */
+ssize_t pt_read_user(const char *path, char *buf, size_t size)
+{
+	struct mm_struct *mm = pt_lend_mm();
 	ssize_t ret;
 
-	if (f->f_op->read_iter)
-		return kernel_read(f, buf, len, pos);
-	if (!m || m->file != f)
-		return -EINVAL;
-	init_sync_kiocb(&kiocb, f);
-	kiocb.ki_pos = *pos;
-	iov_iter_kvec(&iter, ITER_DEST, &kv, 1, len);
-	ret = seq_read_iter(&kiocb, &iter);
-	if (ret > 0)
-		*pos = kiocb.ki_pos;
+	if (IS_ERR(mm))
+		return PTR_ERR(mm);
+	ret = tl_read_file(path, buf, size, TL_USER_BUF);
+	pt_unlend_mm(mm);
 	return ret;
 }
 
-ssize_t pt_read_file(const char *path, char *buf, size_t size)
+/**
+ * pt_write_user - write a string to a file as write(2) does
+ * @path: the file
+ * @s: the string
+ *
+ * Context: process context; a kthread is lent an mm for the call.
+ * Return: 0 if all of it was taken, else the file's error.
+ */
+int pt_write_user(const char *path, const char *s)
 {
-	struct file *f;
-	loff_t pos = 0;
-	size_t len = 0;
-	ssize_t ret = 0;
+	struct mm_struct *mm = pt_lend_mm();
+	int ret;
 
-	f = filp_open(path, O_RDONLY, 0);
-	if (IS_ERR(f))
-		return PTR_ERR(f);
-	while (len + 1 < size) {
-		ret = pt_read_some(f, buf + len, size - 1 - len, &pos);
-		if (ret <= 0)
-			break;
-		len += ret;
-	}
-	filp_close(f, NULL);
-	if (ret < 0)
-		return ret;
-	if (len + 1 >= size)
-		return -EFBIG;
-	buf[len] = '\0';
-	return len;
-}
-
-int pt_write_file(const char *path, const char *s)
-{
-	size_t len = strlen(s);
-	struct file *f;
-	loff_t pos = 0;
-	ssize_t ret;
-
-	f = filp_open(path, O_WRONLY, 0);
-	if (IS_ERR(f))
-		return PTR_ERR(f);
-	ret = kernel_write(f, s, len, &pos);
-	filp_close(f, NULL);
-	if (ret < 0)
-		return ret;
-	return ret == len ? 0 : -EIO;
+	if (IS_ERR(mm))
+		return PTR_ERR(mm);
+	ret = tl_write_file(path, s, TL_USER_BUF);
+	pt_unlend_mm(mm);
+	return ret;
 }
 
 /* Read @path into a buffer freed when the test ends. */
@@ -114,7 +99,7 @@ static char *pt_slurp(struct kunit *test, const char *path)
 	ssize_t len;
 
 	KUNIT_ASSERT_NOT_NULL(test, buf);
-	len = pt_read_file(path, buf, PT_BUF_SIZE);
+	len = tl_read_file(path, buf, PT_BUF_SIZE, 0);
 	KUNIT_ASSERT_GE_MSG(test, len, 0, "cannot read %s", path);
 	return buf;
 }
@@ -128,7 +113,7 @@ bool pt_debug(struct kunit *test)
 
 	if (pt_mode >= 0)
 		return pt_mode;
-	len = pt_read_file(PT_DEBUG_PARAM, buf, sizeof(buf));
+	len = tl_read_file(PT_DEBUG_PARAM, buf, sizeof(buf), 0);
 	KUNIT_ASSERT_GT_MSG(test, len, 0, "cannot read %s", PT_DEBUG_PARAM);
 	KUNIT_ASSERT_TRUE_MSG(test, buf[0] == 'Y' || buf[0] == 'N',
 			      "%s: unexpected '%s'", PT_DEBUG_PARAM, buf);
@@ -156,52 +141,36 @@ void pt_fmt_base(char *buf, size_t size, unsigned long base)
 	snprintf(buf, size, "%p", (void *)base);
 }
 
-/* Next line of *@cur, or NULL at the end (a final empty line is dropped). */
-static char *pt_line(char **cur)
+void pt_read_summary(struct kunit *test, struct tl_summary *s)
 {
-	char *line;
+	char *buf = pt_slurp(test, TL_SUMMARY);
+	const char *bad;
 
-	if (!*cur || !**cur)
-		return NULL;
-	line = strsep(cur, "\n");
-	return line;
+	KUNIT_ASSERT_EQ_MSG(test, tl_parse_summary(buf, s, &bad), 0,
+			    "summary: bad row '%s'", bad ?: "(rows missing)");
+	kunit_kfree(test, buf);
 }
 
-void pt_read_summary(struct kunit *test, struct pt_summary *s)
+long long pt_summary(struct kunit *test, enum tl_sum row)
 {
-	char *buf = pt_slurp(test, PT_DEBUGFS "summary");
-	char *cur = buf, *line, name[32];
-	unsigned int i = 0;
-	long long v;
-	int n;
+	struct tl_summary s;
 
-	line = pt_line(&cur);
-	KUNIT_ASSERT_NOT_NULL(test, line);
-	KUNIT_ASSERT_STREQ(test, line, "name value");
-	while ((line = pt_line(&cur))) {
-		n = sscanf(line, "%31s %lld", name, &v);
-		KUNIT_ASSERT_EQ_MSG(test, n, 2, "summary: bad row '%s'", line);
-		KUNIT_ASSERT_LT_MSG(test, i, PT_NR_SUM,
-				    "summary: extra row '%s'", line);
-		KUNIT_ASSERT_STREQ(test, name, pt_sum_names[i]);
-		s->v[i++] = v;
-	}
-	KUNIT_ASSERT_EQ_MSG(test, i, PT_NR_SUM, "summary: rows missing");
-	kunit_kfree(test, buf);
+	pt_read_summary(test, &s);
+	return s.v[row];
 }
 
 void pt_read_classes(struct kunit *test, struct pt_classes *c)
 {
-	char *buf = pt_slurp(test, PT_DEBUGFS "classes");
+	char *buf = pt_slurp(test, TL_DEBUGFS "classes");
 	char *cur = buf, *line;
 	bool total = false;
 	int last = -1, n;
 
 	memset(c, 0, sizeof(*c));
-	line = pt_line(&cur);
+	line = tl_next_line(&cur);
 	KUNIT_ASSERT_NOT_NULL(test, line);
 	KUNIT_ASSERT_STREQ(test, line, "class size pools inuse free allocs frees");
-	while ((line = pt_line(&cur))) {
+	while ((line = tl_next_line(&cur))) {
 		struct pt_class_row r = { .present = true };
 		unsigned int cls;
 
@@ -240,15 +209,15 @@ struct pt_arenas *pt_arenas_alloc(struct kunit *test)
 
 void pt_read_arenas(struct kunit *test, struct pt_arenas *a)
 {
-	char *buf = pt_slurp(test, PT_DEBUGFS "arenas");
+	char *buf = pt_slurp(test, TL_DEBUGFS "arenas");
 	char *cur = buf, *line;
 	int n;
 
 	a->n = 0;
-	line = pt_line(&cur);
+	line = tl_next_line(&cur);
 	KUNIT_ASSERT_NOT_NULL(test, line);
 	KUNIT_ASSERT_STREQ(test, line, "base pools free");
-	while ((line = pt_line(&cur))) {
+	while ((line = tl_next_line(&cur))) {
 		struct pt_arena_row *r;
 
 		KUNIT_ASSERT_LT(test, a->n, PT_MAX_ARENAS);
@@ -536,7 +505,7 @@ void pt_require_fault_injection(struct kunit *test)
 
 void pt_run_shrinkers(struct kunit *test)
 {
-	KUNIT_ASSERT_EQ(test, pt_write_file("/proc/sys/vm/drop_caches", "2"), 0);
+	KUNIT_ASSERT_EQ(test, tl_write_file(TL_DROP_CACHES, "2", 0), 0);
 }
 
 void pt_drop_slab(struct kunit *test)
@@ -586,10 +555,10 @@ void pt_settle(struct kunit *test, struct pt_settled *b)
 
 void pt_expect_settled(struct kunit *test, const struct pt_settled *b)
 {
-	static const enum pt_sum same[] = {
-		PT_BLOCKS_INUSE, PT_BYTES_INUSE, PT_LARGE_ALLOCS, PT_LARGE_BYTES,
-		PT_ERR_INVALID, PT_ERR_MIDDLE, PT_ERR_DOUBLE_FREE,
-		PT_ERR_CORRUPTION,
+	static const enum tl_sum same[] = {
+		TL_BLOCKS_INUSE, TL_BYTES_INUSE, TL_LARGE_ALLOCS, TL_LARGE_BYTES,
+		TL_ERR_INVALID, TL_ERR_MIDDLE, TL_ERR_DOUBLE_FREE,
+		TL_ERR_CORRUPTION,
 	};
 	struct pt_settled *now = kunit_kzalloc(test, sizeof(*now), GFP_KERNEL);
 	unsigned int i;
@@ -598,7 +567,7 @@ void pt_expect_settled(struct kunit *test, const struct pt_settled *b)
 	pt_settle(test, now);
 	for (i = 0; i < ARRAY_SIZE(same); i++)
 		KUNIT_EXPECT_EQ_MSG(test, now->s.v[same[i]], b->s.v[same[i]],
-				    "%s", pt_sum_names[same[i]]);
+				    "%s", tl_sum_names[same[i]]);
 	for (i = 0; i < PYMM_NR_CLASSES; i++) {
 		KUNIT_EXPECT_EQ_MSG(test, now->inuse[i], b->inuse[i],
 				    "class %u blocks in use", i);
@@ -612,5 +581,6 @@ void pt_expect_settled(struct kunit *test, const struct pt_settled *b)
 	kunit_kfree(test, now);
 }
 
+MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("KUnit tests for pymm");

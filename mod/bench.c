@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * pymm_bench.ko (bench.c + bench_work.c): the measurements of `make bench`
+ * pymm_bench.ko (bench.c + bench_work.c, and testlib.c through
+ * bench_testlib.c for pymm's files): the measurements of `make bench`
  * (scripts/bench.sh).
  *
  * At load it runs every section and prints one line per figure,
@@ -34,20 +35,18 @@
  *              collection; a full collection over 1,000,000 live objects, ns
  *              per object; a gen0 collection of 700 objects beside them
  */
-#include <linux/fs.h>
 #include <linux/kernel.h>
 #include <linux/module.h>
 #include <linux/mm.h>
 #include <linux/rcupdate.h>
-#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
 #include <linux/spinlock.h>
-#include <linux/uio.h>
 #include <linux/vmalloc.h>
 #include <linux/vmstat.h>
 
 #include "bench_work.h"
+#include "testlib.h"
 
 static unsigned long pairs = 1000000;
 module_param(pairs, ulong, 0444);
@@ -228,49 +227,6 @@ static void pb_mixed(void)
 		       div64_u64(pb_median(ns[a], rounds) * 1000, ops), "ns");
 }
 
-/* pymm's debugfs summary: the value of @key, or -1. */
-static long pb_pymm_summary(const char *key)
-{
-	size_t klen = strlen(key), len = 0;
-	char *buf, *line, *s;
-	struct iov_iter iter;
-	struct kiocb kiocb;
-	struct file *f;
-	struct kvec kv;
-	long val = -1;
-	ssize_t ret;
-
-	buf = kmalloc(PAGE_SIZE, GFP_KERNEL);
-	if (!buf)
-		return -1;
-	f = filp_open("/sys/kernel/debug/pymm/summary", O_RDONLY, 0);
-	if (IS_ERR(f))
-		goto out;
-	/* debugfs' seq_files have no ->read_iter: call seq_read_iter(). */
-	init_sync_kiocb(&kiocb, f);
-	do {
-		kv.iov_base = buf + len;
-		kv.iov_len = PAGE_SIZE - 1 - len;
-		iov_iter_kvec(&iter, ITER_DEST, &kv, 1, kv.iov_len);
-		ret = seq_read_iter(&kiocb, &iter);
-		if (ret > 0)
-			len += ret;
-	} while (ret > 0 && len < PAGE_SIZE - 1);
-	filp_close(f, NULL);
-	buf[len] = '\0';
-	s = buf;
-	while ((line = strsep(&s, "\n"))) {
-		if (!strncmp(line, key, klen) && line[klen] == ' ' &&
-		    kstrtol(line + klen + 1, 10, &val))
-			val = -1;
-		if (val >= 0)
-			break;
-	}
-out:
-	kfree(buf);
-	return val;
-}
-
 static unsigned long pb_slab_pages(void)
 {
 	return global_node_page_state_pages(NR_SLAB_UNRECLAIMABLE_B) +
@@ -281,34 +237,27 @@ static unsigned long pb_slab_pages(void)
 static long pb_pages(enum bw_alloc a)
 {
 	long pages = pb_slab_pages();
+	struct tl_summary s;
 
 	if (a == BW_PYMM)
-		pages += pb_pymm_summary("pages");
+		pages += tl_read_summary(&s) ? -1 : s.v[TL_PAGES];
 	return pages;
 }
 
 static void pb_write(const char *path, const char *s)
 {
-	struct file *f = filp_open(path, O_WRONLY, 0);
-	loff_t pos = 0;
-
-	if (IS_ERR(f)) {
+	if (tl_write_file(path, s, 0) < 0)
 		pb_failed++;
-		return;
-	}
-	if (kernel_write(f, s, strlen(s), &pos) < 0)
-		pb_failed++;
-	filp_close(f, NULL);
 }
 
-#define PB_RELEASE_PARAM	"/sys/module/pymm/parameters/release_free_pools"
+#define PB_RELEASE_PARAM	TL_PARAM("release_free_pools")
 
 /* Each allocator's shrink: the shrinkers (pymm's) and kmalloc's caches. */
 static void pb_shrink(void)
 {
 	unsigned int i;
 
-	pb_write("/proc/sys/vm/drop_caches", "2");
+	pb_write(TL_DROP_CACHES, "2");
 	for (i = 0; i <= KMALLOC_SHIFT_HIGH; i++)
 		if (kmalloc_caches[KMALLOC_NORMAL][i])
 			kmem_cache_shrink(kmalloc_caches[KMALLOC_NORMAL][i]);
@@ -317,16 +266,9 @@ static void pb_shrink(void)
 /* The first character of a module parameter's value, or 0. */
 static char pb_read_param(const char *path)
 {
-	struct file *f = filp_open(path, O_RDONLY, 0);
-	loff_t pos = 0;
-	char c = 0;
+	char buf[16];
 
-	if (IS_ERR(f))
-		return 0;
-	if (kernel_read(f, &c, 1, &pos) != 1)
-		c = 0;
-	filp_close(f, NULL);
-	return c;
+	return tl_read_file(path, buf, sizeof(buf), 0) > 0 ? buf[0] : 0;
 }
 
 static void pb_footprint(void)

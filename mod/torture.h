@@ -1,14 +1,25 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * pymm_torture.ko: what torture.c, torture_alloc.c and torture_obj.c share.
+ * pymm_torture.ko: what its files share.
  *
  * The module is a client of pymm like any other: it uses include/pymm.h,
  * the debugfs summary, drop_caches and pymm's sysfs parameters, nothing
- * else.  torture.c owns the parameters, the counters, the threads and the
- * run; torture_alloc.c the allocator part (blocks, live set, queues,
- * timers, bad input); torture_obj.c the objects part (heaps, graphs,
- * leaves handed to other contexts, heap destroy and re-create, the
- * automatic collection probe).
+ * else.  Its files are layers; each calls only the ones below it:
+ *
+ *   torture.c        init and exit: starts and stops the parts, runs the
+ *                    shrinker and hotplug threads, checks for leaks
+ *   torture_alloc.c  the allocator part: blocks, live set, queues, the
+ *                    timer users (which also step the objects part) and
+ *                    bad input
+ *   torture_obj.c    the objects part: heaps, graphs, leaves handed to
+ *                    other contexts, heap destroy and re-create, the
+ *                    automatic collection probe
+ *   torture_core.c   the parameters, the counters of operations and errors
+ *                    and their report, the kthread registry, random
+ *                    numbers, naps and moves between CPUs
+ *   testlib.c        the test helpers every test module of pymm shares
+ *                    (testlib.h): files, the summary, the expect-WARN
+ *                    markers
  *
  * Invariants the torture keeps, so that any breach is pymm's:
  * - a block is in the live set from the moment pymm hands it out until
@@ -30,6 +41,8 @@
 
 #include <pymm.h>
 
+#include "testlib.h"
+
 /* Bits of the parts= parameter. */
 #define TT_PART_ALLOC		BIT(0)	/* allocator kthreads */
 #define TT_PART_IRQ		BIT(1)	/* hrtimer and timer_list users */
@@ -48,9 +61,13 @@
 #define TT_INJECT_SIZE_MIN	497
 #define TT_INJECT_SIZE		504
 
+/* torture_core.c */
+
+/* The parameters, set at insmod (torture.c clamps some before the run). */
 extern unsigned int tt_duration, tt_nthreads, tt_parts, tt_timer_us;
 extern unsigned int tt_heaps, tt_inject, tt_inject_ms, tt_shrink_ms;
 extern unsigned int tt_hotplug_ms, tt_heap_ms, tt_autogc_objs, tt_autogc_ms;
+extern ulong tt_seed;
 
 /* Operations, counted; their sum is the N of "N ops". */
 enum tt_op {
@@ -129,25 +146,18 @@ static inline void tt_count(enum tt_op op)
 void tt_error(enum tt_err err, const char *fmt, ...) __printf(2, 3);
 long tt_errors(enum tt_err err);
 
-/* The expect-WARN window around one call that pymm must refuse. */
-void tt_expect_warn_begin(const char *kinds);
-void tt_expect_warn_end(void);
+/* Sums of the counters, and one line of counts per kind, as printed. */
+long tt_ops_total(void);
+long tt_errors_total(void);
+void tt_print_counts(void);
 
-/* The rows of the debugfs summary the torture reads. */
-struct tt_summary {
-	long blocks_inuse;
-	long large_allocs;
-	long err_invalid;
-	long err_middle;
-	long err_double_free;
-	long err_corruption;
-};
-
-int tt_read_summary(struct tt_summary *s);
-
-/* Threads: created stopped, started by tt_spawn(), stopped at the end. */
+/*
+ * Threads: made and started by tt_spawn(); tt_stop_threads() stops them
+ * all, the last made first.
+ */
 int tt_spawn(int (*fn)(void *), void *arg, int cpu, const char *name,
 	     int idx);
+void tt_stop_threads(void);
 void tt_rnd_init(struct rnd_state *rnd, unsigned int idx);
 
 static inline u32 tt_rand(struct rnd_state *rnd, u32 n)
@@ -162,19 +172,19 @@ void tt_wander(struct rnd_state *rnd);
 /* A random online CPU other than @cpu, or @cpu if it is the only one. */
 int tt_other_cpu(struct rnd_state *rnd, int cpu);
 
-/* torture_alloc.c */
+/* torture_obj.c, above torture_core.c */
+void tt_obj_init(void);
+int tt_obj_start(void);
+void tt_obj_stop(void);
+/* One step of the objects part from a timer: drop or get+put a leaf. */
+void tt_obj_irq(struct rnd_state *rnd, bool hardirq);
+
+/* torture_alloc.c, above torture_obj.c; called by torture.c */
 void tt_alloc_init(void);
 int tt_alloc_start(void);
 void tt_alloc_stop(void);
 void tt_timers_start(void);
 void tt_timers_stop(void);
 int tt_inject_start(void);
-
-/* torture_obj.c */
-void tt_obj_init(void);
-int tt_obj_start(void);
-void tt_obj_stop(void);
-/* One step of the objects part from a timer: drop or get+put a leaf. */
-void tt_obj_irq(struct rnd_state *rnd, bool hardirq);
 
 #endif /* _PYMM_TORTURE_H */

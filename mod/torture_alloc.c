@@ -703,7 +703,7 @@ static void tt_bad_on(struct tt_actx *c, struct tt_bad *bad, int cpu,
 
 	if (how == 2)
 		set_cpus_allowed_ptr(current, cpumask_of(cpu));
-	tt_expect_warn_begin(kinds);
+	tl_expect_warn_begin("%s", kinds);
 	if (how == 0) {
 		cpus_read_lock();
 		if (cpu_online(cpu))
@@ -714,7 +714,7 @@ static void tt_bad_on(struct tt_actx *c, struct tt_bad *bad, int cpu,
 	}
 	if (err)
 		tt_bad_call(bad);
-	tt_expect_warn_end();
+	tl_expect_warn_end();
 	if (bad->api == TT_API_USABLE && bad->size)
 		tt_error(TT_ERR_INJ_RET, "%s: pymm_usable_size(%p) = %zu, not 0",
 			 what, bad->p, bad->size);
@@ -726,8 +726,11 @@ static void tt_bad_on(struct tt_actx *c, struct tt_bad *bad, int cpu,
 /* The err_* counter a bad input must move by one, and an alternative. */
 enum tt_errc { TT_EC_NONE = -1, TT_EC_INVALID, TT_EC_MIDDLE, TT_EC_DFREE };
 
-static const char * const tt_errc_names[] = {
-	"err_invalid", "err_middle", "err_double_free"
+/* Their rows of the summary. */
+static const enum tl_sum tt_errc_rows[] = {
+	[TT_EC_INVALID] = TL_ERR_INVALID,
+	[TT_EC_MIDDLE] = TL_ERR_MIDDLE,
+	[TT_EC_DFREE] = TL_ERR_DOUBLE_FREE,
 };
 
 struct tt_expect {
@@ -782,9 +785,9 @@ static bool tt_inj_dfree(struct tt_actx *c, bool xcpu, bool older,
 	if (!xcpu) {
 		e->what = older ? "double free of an older free block" :
 				  "double free";
-		tt_expect_warn_begin("double_free=1");
+		tl_expect_warn_begin("double_free=1");
 		tt_bad_call(&bad);
-		tt_expect_warn_end();
+		tl_expect_warn_end();
 		preempt_enable();
 		tt_count(older ? TT_OP_INJ_DFREE_OLDER : TT_OP_INJ_DFREE);
 	} else {
@@ -887,30 +890,23 @@ static bool tt_inj_foreign(struct tt_actx *c, struct tt_expect *e)
 	return true;
 }
 
-static long tt_errc_delta(enum tt_errc ec, const struct tt_summary *a,
-			  const struct tt_summary *b)
+static long tt_errc_delta(enum tt_errc ec, const struct tl_summary *a,
+			  const struct tl_summary *b)
 {
-	switch (ec) {
-	case TT_EC_INVALID:
-		return b->err_invalid - a->err_invalid;
-	case TT_EC_MIDDLE:
-		return b->err_middle - a->err_middle;
-	case TT_EC_DFREE:
-		return b->err_double_free - a->err_double_free;
-	default:
+	if (ec == TT_EC_NONE)
 		return 0;
-	}
+	return b->v[tt_errc_rows[ec]] - a->v[tt_errc_rows[ec]];
 }
 
 static void tt_inject_one(struct tt_actx *c, unsigned int kind)
 {
 	struct tt_expect e = { TT_EC_NONE, TT_EC_NONE, "nothing" };
-	struct tt_summary before, after;
+	struct tl_summary before, after;
 	long d[3], total, corr;
 	bool done;
 	int i;
 
-	if (tt_read_summary(&before)) {
+	if (tl_read_summary(&before)) {
 		tt_error(TT_ERR_DEBUGFS, "cannot read the summary");
 		return;
 	}
@@ -934,7 +930,7 @@ static void tt_inject_one(struct tt_actx *c, unsigned int kind)
 		done = tt_inj_foreign(c, &e);
 		break;
 	}
-	if (tt_read_summary(&after)) {
+	if (tl_read_summary(&after)) {
 		tt_error(TT_ERR_DEBUGFS, "cannot read the summary");
 		return;
 	}
@@ -942,7 +938,7 @@ static void tt_inject_one(struct tt_actx *c, unsigned int kind)
 		e.want = TT_EC_NONE;
 	for (i = 0; i < 3; i++)
 		d[i] = tt_errc_delta(i, &before, &after);
-	corr = after.err_corruption - before.err_corruption;
+	corr = after.v[TL_ERR_CORRUPTION] - before.v[TL_ERR_CORRUPTION];
 	total = d[0] + d[1] + d[2] + corr;
 	if (e.want == TT_EC_NONE) {
 		if (total)
@@ -955,8 +951,8 @@ static void tt_inject_one(struct tt_actx *c, unsigned int kind)
 		return;
 	tt_error(TT_ERR_INJ_COUNT,
 		 "%s: %s +%ld expected +1 (err_invalid +%ld, err_middle +%ld, err_double_free +%ld, err_corruption +%ld)",
-		 e.what, tt_errc_names[e.want], d[e.want], d[0], d[1], d[2],
-		 corr);
+		 e.what, tl_sum_names[tt_errc_rows[e.want]], d[e.want], d[0],
+		 d[1], d[2], corr);
 }
 
 static int tt_inject_thread(void *arg)

@@ -164,33 +164,18 @@ static bool tt_cb_enter(struct tt_hdr *h, const char *cb)
 static int tt_node_traverse(void *obj, pymm_visit_fn visit, void *arg)
 {
 	struct tt_node *n = obj;
-	int i, err;
 
 	if (!tt_cb_enter(&n->h, "traverse"))
 		return 0;
-	for (i = 0; i < TT_REFS; i++) {
-		if (!n->ref[i])
-			continue;
-		err = visit(n->ref[i], arg);
-		if (err)
-			return err;
-	}
-	return 0;
+	return tl_visit_refs(n->ref, TT_REFS, visit, arg);
 }
 
 static void tt_node_clear(void *obj)
 {
 	struct tt_node *n = obj;
-	void *old;
-	int i;
 
-	if (!tt_cb_enter(&n->h, "clear"))
-		return;
-	for (i = 0; i < TT_REFS; i++) {
-		old = n->ref[i];
-		n->ref[i] = NULL;
-		pymm_put(old);
-	}
+	if (tt_cb_enter(&n->h, "clear"))
+		tl_put_refs(n->ref, TT_REFS);
 }
 
 static void tt_finalize(void *obj)
