@@ -4,6 +4,7 @@
 #
 #   make / make modules   build the modules against KDIR
 #   make kernel           apt deps + kernel source + UML kernel in PYMM_CACHE
+#                         (TIER=NAME: the kernel of another tier)
 #   make run              boot UML, load pymm + pymm_demo, print debugfs
 #   make check            the tiers in PYMM_CHECK_TIERS; one "N passed, M failed"
 #   make check-uml        KUnit in UML (2 passes) + kmemleak/lockdep/WARN checks
@@ -12,16 +13,17 @@
 #   make manifest         rewrite scripts/check-manifest.json from the last
 #                         passing runs' results (results/check*)
 #   make bench            pymm vs kmalloc, kmem_cache and CPython (results/bench.*)
-#   make torture          pymm_torture.ko alone: DURATION=<s> (300) TIER=<uml|x86>
+#   make torture          pymm_torture.ko alone: DURATION=<s> (300) TIER=<uml|x86|...>
 #   make lint             checkpatch --strict, W=1 and sparse (C=2) builds
 #   make clean            kbuild clean of the modules
 #
 # Variables: PYMM_CACHE (default ~/.cache/pymm), KDIR (default: the running
 # kernel's build dir if it exists, else the cached UML build).  run,
-# check-uml and lint always use the UML build; check-x86 and check-kcsan
-# build their own kernels and copies of the modules in PYMM_CACHE
-# (scripts/x86-kernel.sh).  PYMM_CHECK_TIERS: what `make check` runs, in
-# order (uml, x86, kcsan); default uml and x86.
+# check-uml and lint always use the UML build; the other tiers build their
+# own kernels and copies of the modules in PYMM_CACHE (scripts/kernel.sh).
+# A tier is a description, scripts/tiers/NAME.sh (see its README).
+# PYMM_CHECK_TIERS: what `make check` runs, in order (uml, x86, kcsan);
+# default uml and x86.
 
 PYMM_ROOT := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 PYMM_CACHE ?= $(or $(HOME),/root)/.cache/pymm
@@ -44,7 +46,7 @@ modules: $(if $(KDIR_IS_UML),kernel)
 	$(MAKE) -C $(KDIR) $(KARCH) M=$(PYMM_ROOT) modules
 
 kernel:
-	@$(PYMM_ROOT)/scripts/kernel.sh
+	@$(PYMM_ROOT)/scripts/kernel.sh $(or $(TIER),uml)
 
 run:
 	@$(PYMM_ROOT)/scripts/run.sh
