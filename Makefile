@@ -10,8 +10,9 @@
 #   make check-uml        KUnit in UML (2 passes) + kmemleak/lockdep/WARN checks
 #   make check-x86        the same in qemu (x86_64, TCG) with KASAN
 #   make check-kcsan      the same in qemu with KCSAN (not part of check)
+#   make check-NAME       tier NAME alone, any of scripts/tiers/NAME.sh
 #   make manifest         rewrite scripts/check-manifest.json from the last
-#                         passing runs' results (results/check*)
+#                         passing runs' results (each tier's results dir)
 #   make bench            pymm vs kmalloc, kmem_cache and CPython (results/bench.*)
 #   make torture          pymm_torture.ko alone: DURATION=<s> (300) TIER=<uml|x86|...>
 #   make lint             checkpatch --strict, W=1 and sparse (C=2) builds
@@ -37,8 +38,7 @@ export PYMM_CACHE PYMM_BUILD
 KARCH = $(if $(shell grep -sx CONFIG_UML=y $(KDIR)/.config),ARCH=um)
 KDIR_IS_UML := $(if $(filter $(abspath $(KDIR)),$(abspath $(PYMM_BUILD))),1)
 
-.PHONY: all modules kernel run check check-uml check-x86 check-kcsan bench \
-	torture lint clean help manifest
+.PHONY: all modules kernel run check bench torture lint clean help manifest
 
 all: modules
 
@@ -54,21 +54,14 @@ run:
 check:
 	@$(PYMM_ROOT)/scripts/check.sh $(PYMM_CHECK_TIERS)
 
-check-uml:
-	@$(PYMM_ROOT)/scripts/check.sh uml
+# check-uml, check-x86, check-kcsan, ...: one tier (scripts/tiers/NAME.sh),
+# by a pattern, so that a new description is a new target.  Not .PHONY:
+# make looks up no pattern rule for a phony target.
+check-%:
+	@$(PYMM_ROOT)/scripts/check.sh $*
 
-check-x86:
-	@$(PYMM_ROOT)/scripts/check.sh x86
-
-check-kcsan:
-	@$(PYMM_ROOT)/scripts/check.sh kcsan
-
-# The tiers whose results are there: uml, x86, kcsan.
 manifest:
-	@python3 $(PYMM_ROOT)/scripts/check-report.py --write-manifest \
-		$(foreach t,uml=check x86=check-x86 kcsan=check-kcsan,$(if \
-		$(wildcard $(PYMM_ROOT)/results/$(word 2,$(subst =, ,$(t)))/pass-A.json),\
-		$(word 1,$(subst =, ,$(t)))=$(PYMM_ROOT)/results/$(word 2,$(subst =, ,$(t)))))
+	@$(PYMM_ROOT)/scripts/check.sh --manifest
 
 bench:
 	@$(PYMM_ROOT)/scripts/bench.sh

@@ -127,6 +127,8 @@ main() {
 	tier_load "$1"
 	MODE=$2
 	local out=$3 rc=0 secs ko
+	[[ " $TIER_MODES " == *" $MODE "* ]] ||
+		die "tier $TIER does not boot in $MODE mode (TIER_MODES: $TIER_MODES)"
 	DURATION=${PYMM_TORTURE_DURATION:-$TIER_TORTURE_DURATION}
 	[[ $DURATION =~ ^[0-9]+$ ]] || die "the torture duration must be seconds"
 	[[ -f $TIER_IMAGE_PATH ]] ||

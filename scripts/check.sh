@@ -10,6 +10,9 @@
 # Each tier ends with "tier NAME: N passed, M failed[, K skipped]"; the last
 # line of output is always "N passed, M failed[, K skipped]" over all the
 # tiers run, and the exit status is non-zero if anything failed.
+#
+# `check.sh --manifest` (`make manifest`) rewrites scripts/check-manifest.json
+# from the results of every tier whose results dir holds a run.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -37,8 +40,22 @@ check_tier() {
 		true
 }
 
+# The tiers whose results dirs hold a run, NAME=DIR each, to
+# check-report.py --write-manifest (which refuses a failed run).
+write_manifest() {
+	local tier
+	local -a specs=()
+	for tier in $(tier_names); do
+		tier_load "$tier"
+		[[ ! -f $TIER_OUT/pass-A.json ]] || specs+=("$tier=$TIER_OUT")
+	done
+	((${#specs[@]})) || die "no results of a check run to write the manifest from"
+	exec python3 "$PYMM_ROOT/scripts/check-report.py" --write-manifest "${specs[@]}"
+}
+
 main() {
 	local tier out
+	[[ ${1-} != --manifest ]] || write_manifest
 	local -a tiers=("$@") totals=()
 	((${#tiers[@]})) || tiers=(uml)
 	for tier in "${tiers[@]}"; do

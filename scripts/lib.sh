@@ -76,6 +76,7 @@ tier_load() {
 	TIER_PASS_B_KUNIT_ARGS=
 	TIER_TORTURE_DURATION=60
 	TIER_OUT="$PYMM_ROOT/results/check-$1"
+	TIER_MODES="check torture"
 	# shellcheck source=/dev/null
 	. "$PYMM_TIERS/$1.sh"
 	TIER_SOURCE_PKG="linux-source-$TIER_KVER"
