@@ -11,16 +11,18 @@
 #    order), verifies every fragment line in .config, and builds the kernel
 #    and what external modules need into $TIER_BUILD; redone only when a
 #    fragment or the kernel source changes (hash stamp), from scratch when
-#    the source does;
+#    the source does (or when the build dir does not say which it had);
 # 4. modules: builds the modules against it, in place (the repository,
 #    $PYMM_M) or, for a tier with TIER_MODSRC, in a copy of the module
 #    sources (Kbuild, include/, mod/, kunit/: sources only, by content, so
 #    unchanged files keep their times) made there.
-# Steps 3 and 4 of a tier with a copy hold the tier's lock (TIER_FLAVOUR).
+# Step 3 holds the kernel's lock ($PYMM_CACHE/.lock-$TIER_FLAVOUR, or
+# .lock, the source's, for a kernel without a flavour), and so does step 4
+# when it builds in a copy: one build per cache dir at a time.
 #
 # Usage: scripts/kernel.sh [TIER [deps|source|kernel|modules|all]]
 # (default: uml kernel, i.e. steps 1 to 3; all is 1 to 4).  Build output
-# goes to stderr and to logs; nothing is printed on stdout.
+# goes to stderr and to logs.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -149,6 +151,9 @@ ensure_kernel() {
 	local want log_file t0=$SECONDS
 	want="$(build_hash)"
 	if [[ -f $stamp && $(<"$stamp") == "$want" && -f $TIER_IMAGE_PATH ]]; then
+		# The stamp hashes the source version: say which it was, if the
+		# build predates .pymm-source.
+		[[ -f $srcstamp ]] || source_version >"$srcstamp"
 		return 0
 	fi
 	# Objects built from another source release may look newer than the
