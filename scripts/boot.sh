@@ -127,7 +127,7 @@ main() {
 	tier_load "$1"
 	MODE=$2
 	local out=$3 rc=0 secs ko
-	[[ " $TIER_MODES " == *" $MODE "* ]] ||
+	tier_boots "$MODE" ||
 		die "tier $TIER does not boot in $MODE mode (TIER_MODES: $TIER_MODES)"
 	DURATION=${PYMM_TORTURE_DURATION:-$TIER_TORTURE_DURATION}
 	[[ $DURATION =~ ^[0-9]+$ ]] || die "the torture duration must be seconds"

@@ -30,6 +30,8 @@ fail_early() {
 # check_tier NAME OUT: build, boot and judge tier NAME (loaded) into OUT.
 check_tier() {
 	local out=$2 t0=$SECONDS
+	tier_boots check ||
+		{ fail_early "$1" "$out/counts.json" "tier $1 has no check mode"; return; }
 	"$PYMM_ROOT/scripts/kernel.sh" "$1" all ||
 		{ fail_early "$1" "$out/counts.json" "tier $1: kernel or module build failed"; return; }
 	"$PYMM_ROOT/scripts/boot.sh" "$1" check "$out" || true

@@ -85,3 +85,8 @@ tier_load() {
 	TIER_MODDIR="${TIER_MODSRC:-$PYMM_M}"
 	TIER_FRAGMENT_PATHS=("${TIER_FRAGMENTS[@]/#/$PYMM_TIERS/}")
 }
+
+# tier_boots MODE: does the loaded tier boot in MODE (TIER_MODES)?
+tier_boots() {
+	[[ " $TIER_MODES " == *" $1 "* ]]
+}

@@ -23,6 +23,7 @@ main() {
 	local tier=${TIER:-uml} duration=${DURATION:-300} out rc=0
 	[[ $duration =~ ^[0-9]+$ ]] || die "DURATION must be a number of seconds"
 	tier_load "$tier"
+	tier_boots torture || die "tier $tier has no torture mode (TIER_MODES: $TIER_MODES)"
 	out="${PYMM_OUT:-$PYMM_ROOT/results/torture-$tier}"
 	mkdir -p "$out"
 	out="$(cd "$out" && pwd)"
