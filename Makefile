@@ -4,24 +4,27 @@
 #
 #   make / make modules   build the modules against KDIR
 #   make kernel           apt deps + kernel source + UML kernel in PYMM_CACHE
+#                         (TIER=NAME: the kernel of another tier)
 #   make run              boot UML, load pymm + pymm_demo, print debugfs
 #   make check            the tiers in PYMM_CHECK_TIERS; one "N passed, M failed"
 #   make check-uml        KUnit in UML (2 passes) + kmemleak/lockdep/WARN checks
 #   make check-x86        the same in qemu (x86_64, TCG) with KASAN
 #   make check-kcsan      the same in qemu with KCSAN (not part of check)
+#   make check-NAME       tier NAME alone, any of scripts/tiers/NAME.sh
 #   make manifest         rewrite scripts/check-manifest.json from the last
-#                         passing runs' results (results/check*)
+#                         passing runs' results (each tier's results dir)
 #   make bench            pymm vs kmalloc, kmem_cache and CPython (results/bench.*)
-#   make torture          pymm_torture.ko alone: DURATION=<s> (300) TIER=<uml|x86>
+#   make torture          pymm_torture.ko alone: DURATION=<s> (300) TIER=<uml|x86|...>
 #   make lint             checkpatch --strict, W=1 and sparse (C=2) builds
 #   make clean            kbuild clean of the modules
 #
 # Variables: PYMM_CACHE (default ~/.cache/pymm), KDIR (default: the running
 # kernel's build dir if it exists, else the cached UML build).  run,
-# check-uml and lint always use the UML build; check-x86 and check-kcsan
-# build their own kernels and copies of the modules in PYMM_CACHE
-# (scripts/x86-kernel.sh).  PYMM_CHECK_TIERS: what `make check` runs, in
-# order (uml, x86, kcsan); default uml and x86.
+# check-uml and lint always use the UML build; the other tiers build their
+# own kernels and copies of the modules in PYMM_CACHE (scripts/kernel.sh).
+# A tier is a description, scripts/tiers/NAME.sh (see its README).
+# PYMM_CHECK_TIERS: what `make check` runs, in order (uml, x86, kcsan);
+# default uml and x86.
 
 PYMM_ROOT := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 PYMM_CACHE ?= $(or $(HOME),/root)/.cache/pymm
@@ -35,8 +38,7 @@ export PYMM_CACHE PYMM_BUILD
 KARCH = $(if $(shell grep -sx CONFIG_UML=y $(KDIR)/.config),ARCH=um)
 KDIR_IS_UML := $(if $(filter $(abspath $(KDIR)),$(abspath $(PYMM_BUILD))),1)
 
-.PHONY: all modules kernel run check check-uml check-x86 check-kcsan bench \
-	torture lint clean help manifest
+.PHONY: all modules kernel run check bench torture lint clean help manifest
 
 all: modules
 
@@ -44,7 +46,7 @@ modules: $(if $(KDIR_IS_UML),kernel)
 	$(MAKE) -C $(KDIR) $(KARCH) M=$(PYMM_ROOT) modules
 
 kernel:
-	@$(PYMM_ROOT)/scripts/kernel.sh
+	@$(PYMM_ROOT)/scripts/kernel.sh $(or $(TIER),uml)
 
 run:
 	@$(PYMM_ROOT)/scripts/run.sh
@@ -52,21 +54,14 @@ run:
 check:
 	@$(PYMM_ROOT)/scripts/check.sh $(PYMM_CHECK_TIERS)
 
-check-uml:
-	@$(PYMM_ROOT)/scripts/check.sh uml
+# check-uml, check-x86, check-kcsan, ...: one tier (scripts/tiers/NAME.sh),
+# by a pattern, so that a new description is a new target.  Not .PHONY:
+# make looks up no pattern rule for a phony target.
+check-%:
+	@$(PYMM_ROOT)/scripts/check.sh $*
 
-check-x86:
-	@$(PYMM_ROOT)/scripts/check.sh x86
-
-check-kcsan:
-	@$(PYMM_ROOT)/scripts/check.sh kcsan
-
-# The tiers whose results are there: uml, x86, kcsan.
 manifest:
-	@python3 $(PYMM_ROOT)/scripts/check-report.py --write-manifest \
-		$(foreach t,uml=check x86=check-x86 kcsan=check-kcsan,$(if \
-		$(wildcard $(PYMM_ROOT)/results/$(word 2,$(subst =, ,$(t)))/pass-A.json),\
-		$(word 1,$(subst =, ,$(t)))=$(PYMM_ROOT)/results/$(word 2,$(subst =, ,$(t)))))
+	@$(PYMM_ROOT)/scripts/check.sh --manifest
 
 bench:
 	@$(PYMM_ROOT)/scripts/bench.sh

@@ -3,8 +3,7 @@
 """check-report.py - judge the console log of a `make check` boot.
 
 Reads OUT/console.log (and OUT/kmemleak.txt, OUT/boot.rc) written by
-scripts/uml-boot.sh + scripts/uml-init.sh (UML tier) or by
-scripts/x86-boot.sh + scripts/x86-init.sh (x86_64 qemu tiers), and:
+scripts/boot.sh and scripts/init.sh (every tier), and:
   * cuts the KTAP of each pass (between the "pymm-check: pass X begin/end"
     markers) and runs the kernel's `kunit.py parse` on it (shown as is);
   * compares the cases each pass ran, and the ones it skipped, with the
@@ -12,7 +11,8 @@ scripts/x86-boot.sh + scripts/x86-init.sh (x86_64 qemu tiers), and:
     not in the manifest, a skip the tier may not have, or an allowed skip
     that ran, each fails the run;
   * checks that the guest had the CPUs the tier is described with
-    (TIER_CPUS, from the "cpus=N" of the init script's start marker);
+    (--cpus N, its TIER_CPUS, against the "cpus=N" of the init script's
+    start marker);
   * scans the whole log for oopses, panics, lockdep/atomic-sleep reports,
     "pymm: LEAK"/"pymm: BUG", kernel WARNs and KASAN reports.  A WARN or
     KASAN report is allowed only inside an expect-WARN window that names
@@ -47,8 +47,7 @@ then sums such files into the one closing "N passed, M failed" line.
 pass-X.json files that the report of a passing run of tier NAME left in
 DIR (`make manifest` does it for results/check, results/check-x86 and
 results/check-kcsan, those that exist): the cases of every pass, and the
-skips of that tier.  `--tier-cpus NAME` prints the CPUs tier NAME is
-described with (scripts/x86-boot.sh boots that many).
+skips of that tier (NAME: a tier of scripts/tiers/).
 """
 import argparse
 import json
@@ -91,15 +90,15 @@ KASAN_TYPE = re.compile(r'BUG: KASAN: ([\w-]+)')
 PYMM_LOADED = re.compile(r'pymm: \d+ size classes up to')
 WARN_TEXT_END = 'Modules linked in'
 WARN_TEXT_MAX = 8
-# CPUs each tier is described with; fewer fails the tier.
-TIER_CPUS = {'uml': 1, 'x86': 2, 'kcsan': 2, 'torture-uml': 1, 'torture-x86': 2}
+# The tier descriptions (scripts/tiers/NAME.sh).
+TIERS = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'tiers')
 START_CPUS = re.compile(r'pymm-check: start .*\bcpus=(\d+)')
 MANIFEST = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'check-manifest.json')
 STAMP = re.compile(r'^\[\s*(\d+\.\d+)\] ?')
 TOP_RESULT = re.compile(r'^(?:not )?ok \d+ (\w+)')
 SKIP_LINE = re.compile(r'^\s*ok \d+ (.+?) # SKIP ?(.*)$')
 # A, B: every suite, pymm.ko normal and debug=1; C, D: the KASAN suite
-# only, normal and debug=1 (see scripts/uml-init.sh).
+# only, normal and debug=1 (see scripts/init.sh).
 PASSES = ('A', 'B', 'C', 'D')
 # KASAN reports are provoked from this pass on: lockdep may switch itself
 # off only after its begin marker.
@@ -359,9 +358,9 @@ def write_manifest(specs, path=MANIFEST):
     manifest = load_manifest(path)
     for spec in specs:
         tier, _, out = spec.partition('=')
-        if tier not in TIER_CPUS or not out:
-            print(f'bad tier or dir: {spec} (want NAME=DIR, NAME one of '
-                  f'{", ".join(TIER_CPUS)})')
+        if not os.path.isfile(os.path.join(TIERS, f'{tier}.sh')) or not out:
+            print(f'bad tier or dir: {spec} (want NAME=DIR, NAME a tier of '
+                  f'{TIERS})')
             return 1
         passes, skips = {}, {}
         for name in PASSES:
@@ -395,9 +394,8 @@ def write_manifest(specs, path=MANIFEST):
     return 0
 
 
-def check_cpus(lines, tier, rep):
+def check_cpus(lines, tier, want, rep):
     """The guest had the CPUs the tier is described with."""
-    want = TIER_CPUS.get(tier)
     if want is None:
         return
     got = None
@@ -737,18 +735,13 @@ def main():
                     help='only sum the --counts files of tiers')
     ap.add_argument('--write-manifest', nargs='+', metavar='NAME=DIR',
                     help='only rewrite the manifest from passing runs')
-    ap.add_argument('--tier-cpus', metavar='NAME',
-                    help='only print the CPUs tier NAME is described with')
+    ap.add_argument('--cpus', type=int, metavar='N',
+                    help='the CPUs the tier is described with; fewer fail')
     args = ap.parse_args()
     if args.total:
         return total(args.total)
     if args.write_manifest:
         return write_manifest(args.write_manifest)
-    if args.tier_cpus:
-        if args.tier_cpus not in TIER_CPUS:
-            ap.error(f'unknown tier {args.tier_cpus}')
-        print(TIER_CPUS[args.tier_cpus])
-        return 0
     if not args.out or not args.kunit:
         ap.error('--out and --kunit are required')
     args.out = os.path.abspath(args.out)
@@ -763,7 +756,7 @@ def main():
     print('==== checks ====')
     if not args.no_kunit:
         check_manifest(rep, args.tier, load_manifest())
-    check_cpus(lines, args.tier, rep)
+    check_cpus(lines, args.tier, args.cpus, rep)
     check_log(lines, args, rep)
     crashed = check_boot(lines, args, rep)
     if not crashed:

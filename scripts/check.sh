@@ -1,29 +1,21 @@
 #!/usr/bin/env bash
-# check.sh - `make check`: for each tier, build its kernel (if needed) and
-# the modules, boot it in check mode (two KUnit passes, fault injection,
-# kmemleak) and judge the result with scripts/check-report.py.
-#
-# Every tier also runs pymm_torture.ko (scripts/*-init.sh, torture_run)
-# and counts it as one test case.
-#
-# Tiers (arguments, default "uml"):
-#   uml    UML kernel (scripts/uml.kunitconfig), results in $PYMM_OUT
-#          (default results/check/)
-#   x86    x86_64 KASAN kernel in qemu (scripts/x86.config), results in
-#          $PYMM_X86_OUT (default results/check-x86/)
-#   kcsan  x86_64 KCSAN kernel in qemu (+ scripts/x86-kcsan.config), results
-#          in $PYMM_KCSAN_OUT (default results/check-kcsan/)
+# check.sh - `make check`: for each tier named (scripts/tiers/NAME.sh;
+# default uml), build its kernel (if needed) and the modules, boot it in
+# check mode (two KUnit passes, the torture run, the KASAN passes,
+# kmemleak; see scripts/init.sh) and judge the result with
+# scripts/check-report.py, in the tier's results dir (TIER_OUT: uml
+# results/check/ or $PYMM_OUT, x86 results/check-x86/ or $PYMM_X86_OUT,
+# kcsan results/check-kcsan/ or $PYMM_KCSAN_OUT).
 #
 # Each tier ends with "tier NAME: N passed, M failed[, K skipped]"; the last
 # line of output is always "N passed, M failed[, K skipped]" over all the
-# tiers run, and the exit status is non-zero if anything failed.  Module
-# paths can be overridden for a dry run, see scripts/uml-boot.sh and
-# scripts/initramfs.sh.
+# tiers run, and the exit status is non-zero if anything failed.
+#
+# `check.sh --manifest` (`make manifest`) rewrites scripts/check-manifest.json
+# from the results of every tier whose results dir holds a run.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
-
-KUNIT_PY="$PYMM_SRC/tools/testing/kunit/kunit.py"
 
 # A tier failed before any test ran: one failure, and its counts file.
 fail_early() {
@@ -35,60 +27,47 @@ fail_early() {
 		"${*//\"/\'}" >"$counts"
 }
 
-report() {
-	local tier=$1 out=$2
+# check_tier NAME OUT: build, boot and judge tier NAME (loaded) into OUT.
+check_tier() {
+	local out=$2 t0=$SECONDS
+	tier_boots check ||
+		{ fail_early "$1" "$out/counts.json" "tier $1 has no check mode"; return; }
+	"$PYMM_ROOT/scripts/kernel.sh" "$1" all ||
+		{ fail_early "$1" "$out/counts.json" "tier $1: kernel or module build failed"; return; }
+	"$PYMM_ROOT/scripts/boot.sh" "$1" check "$out" || true
+	log "build + boot took $((SECONDS - t0))s; parsing results"
 	python3 "$PYMM_ROOT/scripts/check-report.py" --out "$out" \
-		--kunit "$KUNIT_PY" --tier "$tier" --counts "$out/counts.json" ||
+		--kunit "$TIER_KDIR_SRC/tools/testing/kunit/kunit.py" \
+		--tier "$1" --cpus "$TIER_CPUS" --counts "$out/counts.json" ||
 		true
 }
 
-tier_uml() {
-	local out=$1 t0=$SECONDS ko
-	"$PYMM_ROOT/scripts/kernel.sh" ||
-		{ fail_early uml "$out/counts.json" "UML kernel not available"; return; }
-	build_uml_modules ||
-		{ fail_early uml "$out/counts.json" "module build failed"; return; }
-	for ko in "${PYMM_CORE_KO:-$PYMM_ROOT/mod/pymm.ko}" \
-		"${PYMM_KUNIT_KO:-$PYMM_ROOT/kunit/pymm_kunit.ko}"; do
-		[[ -f $ko ]] ||
-			{ fail_early uml "$out/counts.json" "module not built: $ko"; return; }
+# The tiers whose results dirs hold a run, NAME=DIR each, to
+# check-report.py --write-manifest (which refuses a failed run).
+write_manifest() {
+	local tier
+	local -a specs=()
+	for tier in $(tier_names); do
+		tier_load "$tier"
+		[[ ! -f $TIER_OUT/pass-A.json ]] || specs+=("$tier=$TIER_OUT")
 	done
-	PYMM_TIMEOUT="${PYMM_TIMEOUT:-600}" \
-		"$PYMM_ROOT/scripts/uml-boot.sh" check "$out" || true
-	log "build + boot took $((SECONDS - t0))s; parsing results"
-	report uml "$out"
-}
-
-# x86 and kcsan: the same check, in qemu, with the flavour's kernel.
-tier_qemu() {
-	local tier=$1 flavour=$2 out=$3 t0=$SECONDS
-	"$PYMM_ROOT/scripts/x86-kernel.sh" "$flavour" ||
-		{ fail_early "$tier" "$out/counts.json" "x86_64 $flavour kernel or module build failed"; return; }
-	"$PYMM_ROOT/scripts/x86-boot.sh" "$flavour" "$out" || true
-	log "build + boot took $((SECONDS - t0))s; parsing results"
-	report "$tier" "$out"
+	((${#specs[@]})) || die "no results of a check run to write the manifest from"
+	exec python3 "$PYMM_ROOT/scripts/check-report.py" --write-manifest "${specs[@]}"
 }
 
 main() {
 	local tier out
+	[[ ${1-} != --manifest ]] || write_manifest
 	local -a tiers=("$@") totals=()
 	((${#tiers[@]})) || tiers=(uml)
 	for tier in "${tiers[@]}"; do
-		case $tier in
-		uml) out="${PYMM_OUT:-$PYMM_ROOT/results/check}" ;;
-		x86) out="${PYMM_X86_OUT:-$PYMM_ROOT/results/check-x86}" ;;
-		kcsan) out="${PYMM_KCSAN_OUT:-$PYMM_ROOT/results/check-kcsan}" ;;
-		*) die "unknown tier '$tier' (uml, x86 or kcsan)" ;;
-		esac
+		tier_load "$tier"
+		out=$TIER_OUT
 		mkdir -p "$out"
 		out="$(cd "$out" && pwd)"
 		rm -f "$out/counts.json"
 		echo "######## tier $tier ########"
-		case $tier in
-		uml) tier_uml "$out" ;;
-		x86) tier_qemu x86 kasan "$out" ;;
-		kcsan) tier_qemu kcsan kcsan "$out" ;;
-		esac
+		check_tier "$tier" "$out"
 		totals+=("$tier=$out/counts.json")
 	done
 	exec python3 "$PYMM_ROOT/scripts/check-report.py" --total "${totals[@]}"

@@ -1,147 +1,231 @@
 #!/usr/bin/env bash
-# kernel.sh - make sure a UML kernel for testing pymm exists.
+# kernel.sh - make sure a tier's kernel, and the modules built against it,
+# exist: the one kernel-build script of every tier (scripts/tiers/).
 #
-# 1. apt-get installs the build dependencies that are missing (dpkg check
+# 1. deps: apt-get installs what is missing (the build dependencies, the
+#    tier's kernel source package, its machine's packages; a dpkg check
 #    first, so a warm run never touches apt);
-# 2. extracts /usr/src/linux-source-$PYMM_KVER.tar.xz once into $PYMM_CACHE;
-# 3. configures (ARCH=um defconfig + scripts/uml.kunitconfig), verifies the
-#    fragment made it into .config, and builds the kernel plus
-#    modules_prepare in $PYMM_BUILD, so that out-of-tree modules can be
-#    built with `make -C $PYMM_BUILD ARCH=um M=...`.
-# The build is redone only when the fragment or the kernel source changes.
+# 2. source: extracts /usr/src/linux-source-$TIER_KVER.tar.xz once into
+#    $PYMM_CACHE (under $PYMM_CACHE/.lock);
+# 3. kernel: configures ($TIER_BASE_CONFIG, then the fragments merged in
+#    order), verifies every fragment line in .config, and builds the kernel
+#    and what external modules need into $TIER_BUILD; redone only when a
+#    fragment or the kernel source changes (hash stamp), from scratch when
+#    the source does (or when the build dir does not say which it had);
+# 4. modules: builds the modules against it, in place (the repository,
+#    $PYMM_M) or, for a tier with TIER_MODSRC, in a copy of the module
+#    sources (Kbuild, include/, mod/, kunit/: sources only, by content, so
+#    unchanged files keep their times) made there.
+# Step 3 holds the kernel's lock ($PYMM_CACHE/.lock-$TIER_FLAVOUR, or
+# .lock, the source's, for a kernel without a flavour), and so does step 4
+# when it builds in a copy: one build per cache dir at a time.
 #
-# Usage: scripts/kernel.sh [deps|source|build|all]   (default: all)
+# Usage: scripts/kernel.sh [TIER [deps|source|kernel|modules|all]]
+# (default: uml kernel, i.e. steps 1 to 3; all is 1 to 4).  Build output
+# goes to stderr and to logs.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
-PKGS=(linux-source-"$PYMM_KVER" bc flex bison libelf-dev libssl-dev
-	build-essential python3 perl sparse rsync xz-utils cpio kmod
-	util-linux procps)
-TARBALL="/usr/src/linux-source-$PYMM_KVER.tar.xz"
+BUILD_PKGS=(bc flex bison libelf-dev libssl-dev build-essential python3
+	perl sparse rsync xz-utils cpio kmod util-linux procps)
 STAMP_VERSION=1
 
-# Print the packages of PKGS that are not installed.
-missing_pkgs() {
-	local p
-	for p in "${PKGS[@]}"; do
-		dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null |
-			grep -q '^install ok installed$' || echo "$p"
-	done
+# Packages the machine types need on the host, besides the build's.
+machine_pkgs() {
+	case $TIER_MACHINE in
+	uml) ;;
+	qemu) echo qemu-system-x86 busybox-static cpio rsync ;;
+	*) die "tier $TIER: unknown machine '$TIER_MACHINE'" ;;
+	esac
 }
 
 ensure_deps() {
-	local -a missing
-	mapfile -t missing < <(missing_pkgs)
-	((${#missing[@]} == 0)) && return 0
-	log "installing: ${missing[*]}"
-	local sudo=()
-	((EUID == 0)) || sudo=(sudo)
-	if ! "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
-		apt-get install -y -q --no-install-recommends "${missing[@]}"; then
-		log "install failed; running apt-get update and retrying"
-		"${sudo[@]}" apt-get update -q
-		"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
-			apt-get install -y -q --no-install-recommends "${missing[@]}"
-	fi
+	local -a machine
+	read -ra machine <<<"$(machine_pkgs)"
+	ensure_pkgs "$TIER_SOURCE_PKG" "${BUILD_PKGS[@]}" "${machine[@]}"
 }
 
 source_version() {
-	dpkg-query -W -f='${Version}' "linux-source-$PYMM_KVER"
+	dpkg-query -W -f='${Version}' "$TIER_SOURCE_PKG"
+}
+
+# with_lock FILE: hold the lock FILE in $PYMM_CACHE from now on (fd 9).
+with_lock() {
+	mkdir -p "$PYMM_CACHE"
+	exec 9>"$PYMM_CACHE/$1"
+	flock 9
 }
 
 # Extract the kernel source once; the stamp holds the package version and
-# is written last, so an interrupted extraction is redone.
+# is written last, so an interrupted extraction is redone.  Serialised with
+# the UML kernels' builds, which share its lock.
 ensure_source() {
-	local stamp="$PYMM_SRC/.pymm-extracted" want tmp
+	local tarball="/usr/src/$TIER_SOURCE_PKG.tar.xz" src=$TIER_KDIR_SRC
+	local stamp="$src/.pymm-extracted" want tmp
 	want="$(source_version)"
-	if [[ -f $stamp && $(<"$stamp") == "$want" ]]; then
-		return 0
-	fi
-	[[ -f $TARBALL ]] || die "$TARBALL not found"
-	log "extracting $TARBALL ($want) into $PYMM_SRC"
-	mkdir -p "$PYMM_CACHE"
-	tmp="$(mktemp -d "$PYMM_CACHE/.extract.XXXXXX")"
-	tar -xJf "$TARBALL" -C "$tmp"
-	rm -rf "$PYMM_SRC" "$PYMM_BUILD"
-	mv "$tmp/linux-source-$PYMM_KVER" "$PYMM_SRC"
-	rmdir "$tmp"
-	echo "$want" >"$stamp"
+	[[ -f $stamp && $(<"$stamp") == "$want" ]] && return 0
+	(
+		with_lock .lock
+		[[ -f $stamp && $(<"$stamp") == "$want" ]] && exit 0
+		[[ -f $tarball ]] || die "$tarball not found"
+		log "extracting $tarball ($want) into $src"
+		tmp="$(mktemp -d "$PYMM_CACHE/.extract.XXXXXX")"
+		tar -xJf "$tarball" -C "$tmp"
+		rm -rf "$src"
+		mv "$tmp/$TIER_SOURCE_PKG" "$src"
+		rmdir "$tmp"
+		echo "$want" >"$stamp"
+	)
 }
 
+# The build stamp: what the kernel was built from.  A kernel with a flavour
+# names it and its fragments; the UML kernels' stamps (no flavour) predate
+# that and hash their one fragment alone.
 build_hash() {
+	local f
 	{
-		echo "stamp-version $STAMP_VERSION"
+		echo "stamp-version $STAMP_VERSION${TIER_FLAVOUR:+ flavour $TIER_FLAVOUR}"
 		echo "source $(source_version)"
-		cat "$PYMM_FRAGMENT"
+		for f in "${TIER_FRAGMENT_PATHS[@]}"; do
+			[[ -z $TIER_FLAVOUR ]] || echo "fragment ${f##*/}"
+			cat "$f"
+		done
 	} | sha256sum | cut -d' ' -f1
 }
 
 kmake() {
-	make -C "$PYMM_SRC" O="$PYMM_BUILD" ARCH=um "$@"
+	make -C "$TIER_KDIR_SRC" O="$TIER_BUILD" ARCH="$TIER_ARCH" "$@"
 }
 
-# Fail unless every CONFIG_ line of the fragment is in .config as written.
+# Print the wanted line of every symbol the fragments mention, the last
+# fragment's line winning (as merge_config.sh does).
+wanted_lines() {
+	local f line
+	local -A want=()
+	local -a order=()
+	for f in "${TIER_FRAGMENT_PATHS[@]}"; do
+		while IFS= read -r line; do
+			if [[ $line =~ ^(CONFIG_[A-Za-z0-9_]+)= ||
+				$line =~ ^#\ (CONFIG_[A-Za-z0-9_]+)\ is\ not\ set$ ]]; then
+				[[ -v want[${BASH_REMATCH[1]}] ]] ||
+					order+=("${BASH_REMATCH[1]}")
+				want[${BASH_REMATCH[1]}]=$line
+			fi
+		done <"$f"
+	done
+	for line in "${order[@]}"; do
+		echo "${want[$line]}"
+	done
+}
+
+# Fail unless every wanted line is in .config as written ("is not set"
+# also holds for a symbol that does not exist there at all).
 verify_config() {
-	local line sym bad=0 cfg="$PYMM_BUILD/.config"
+	local line sym bad=0 cfg="$TIER_BUILD/.config"
 	while IFS= read -r line; do
 		if [[ $line =~ ^(CONFIG_[A-Za-z0-9_]+)= ]]; then
 			grep -qxF -- "$line" "$cfg" && continue
 		elif [[ $line =~ ^#\ (CONFIG_[A-Za-z0-9_]+)\ is\ not\ set$ ]]; then
-			sym="${BASH_REMATCH[1]}"
-			grep -q "^$sym=" "$cfg" || continue
-		else
-			continue
+			grep -q "^${BASH_REMATCH[1]}=" "$cfg" || continue
 		fi
 		sym="${BASH_REMATCH[1]}"
 		log "config mismatch: wanted '$line', got '$(grep -E "^$sym=|^# $sym is not set" "$cfg" || echo "$sym undefined")'"
 		bad=1
-	done <"$PYMM_FRAGMENT"
-	((bad == 0)) || die "kernel config does not match $PYMM_FRAGMENT"
+	done < <(wanted_lines)
+	((bad == 0)) || die "kernel config does not match ${TIER_FRAGMENTS[*]}"
 }
 
 configure() {
-	mkdir -p "$PYMM_BUILD"
-	kmake defconfig >/dev/null
-	(cd "$PYMM_BUILD" &&
-		"$PYMM_SRC/scripts/kconfig/merge_config.sh" -m .config \
-			"$PYMM_FRAGMENT" >/dev/null)
+	mkdir -p "$TIER_BUILD"
+	kmake "$TIER_BASE_CONFIG" >/dev/null
+	(cd "$TIER_BUILD" &&
+		"$TIER_KDIR_SRC/scripts/kconfig/merge_config.sh" -m .config \
+			"${TIER_FRAGMENT_PATHS[@]}" >/dev/null)
 	kmake olddefconfig >/dev/null
 	verify_config
 }
 
-ensure_build() {
-	local stamp="$PYMM_BUILD/.pymm-stamp" want log_file
+ensure_kernel() {
+	local stamp="$TIER_BUILD/.pymm-stamp" srcstamp="$TIER_BUILD/.pymm-source"
+	local want log_file t0=$SECONDS
 	want="$(build_hash)"
-	if [[ -f $stamp && $(<"$stamp") == "$want" && -x $PYMM_BUILD/linux ]]; then
+	if [[ -f $stamp && $(<"$stamp") == "$want" && -f $TIER_IMAGE_PATH ]]; then
+		# The stamp hashes the source version: say which it was, if the
+		# build predates .pymm-source.
+		[[ -f $srcstamp ]] || source_version >"$srcstamp"
 		return 0
+	fi
+	# Objects built from another source release may look newer than the
+	# freshly extracted files: start over rather than trust make.
+	if [[ -d $TIER_BUILD && $(cat "$srcstamp" 2>/dev/null) != "$(source_version)" ]]; then
+		log "kernel source changed (or unknown): removing $TIER_BUILD"
+		rm -rf "$TIER_BUILD"
 	fi
 	rm -f "$stamp"
 	configure
-	log_file="$PYMM_BUILD/pymm-build.log"
-	log "building UML kernel in $PYMM_BUILD (log: $log_file)"
+	source_version >"$srcstamp"
+	log_file="$TIER_BUILD/pymm-build.log"
+	log "building the $TIER_ARCH kernel of tier $TIER in $TIER_BUILD (log: $log_file)"
 	if ! kmake -j"$(nproc)" all >"$log_file" 2>&1; then
 		tail -n 40 "$log_file" >&2
 		die "kernel build failed (full log: $log_file)"
 	fi
 	echo "$want" >"$stamp"
-	log "UML kernel ready: $PYMM_BUILD/linux"
+	log "kernel of tier $TIER ready after $((SECONDS - t0))s: $TIER_IMAGE_PATH"
 }
 
-# Serialise concurrent runs on one cache.
-with_lock() {
-	mkdir -p "$PYMM_CACHE"
-	exec 9>"$PYMM_CACHE/.lock"
-	flock 9
+sync_sources() {
+	mkdir -p "$TIER_MODSRC"
+	rsync -r -c --delete \
+		--exclude='*.mod.c' \
+		--include='/Kbuild' --include='/include/' --include='/mod/' \
+		--include='/kunit/' --exclude='/*' \
+		--include='*/' --include='*.c' --include='*.h' \
+		--include='Kbuild' --include='Makefile' --exclude='*' \
+		"$PYMM_M/" "$TIER_MODSRC/"
+}
+
+# A copy is cleaned when its kernel changed (the stamp it was built
+# against is kept in it).
+ensure_modules() {
+	local kstamp="$TIER_MODDIR/.pymm-kernel"
+	[[ -f $TIER_BUILD/.pymm-stamp ]] || die "no kernel in $TIER_BUILD"
+	if [[ -n $TIER_MODSRC ]]; then
+		sync_sources
+		if [[ ! -f $kstamp || $(<"$kstamp") != "$(<"$TIER_BUILD/.pymm-stamp")" ]]; then
+			make -C "$TIER_BUILD" ARCH="$TIER_ARCH" M="$TIER_MODDIR" clean >/dev/null
+			cp "$TIER_BUILD/.pymm-stamp" "$kstamp"
+		fi
+	fi
+	log "building modules in $TIER_MODDIR against $TIER_BUILD"
+	make -C "$TIER_BUILD" ARCH="$TIER_ARCH" M="$TIER_MODDIR" -j"$(nproc)" \
+		modules >&2
 }
 
 main() {
-	local what="${1:-all}"
+	tier_load "${1:-uml}"
+	local what="${2:-kernel}" lock=.lock
+	[[ -z $TIER_FLAVOUR ]] || lock=".lock-$TIER_FLAVOUR"
+	[[ $TIER_KERNEL == build ]] ||
+		die "tier $TIER: no way to get a '$TIER_KERNEL' kernel yet"
 	case $what in
 	deps) ensure_deps ;;
-	source) ensure_deps && with_lock && ensure_source ;;
-	build | all) ensure_deps && with_lock && ensure_source && ensure_build ;;
-	*) die "usage: $0 [deps|source|build|all]" ;;
+	source) ensure_deps && ensure_source ;;
+	kernel | modules | all)
+		ensure_deps
+		ensure_source
+		if [[ $what != modules ]]; then
+			(with_lock "$lock"; ensure_kernel)
+		fi
+		[[ $what == kernel ]] && return 0
+		if [[ -n $TIER_MODSRC ]]; then
+			(with_lock "$lock"; ensure_modules)
+		else
+			ensure_modules
+		fi
+		;;
+	*) die "usage: $0 [TIER [deps|source|kernel|modules|all]]" ;;
 	esac
 }
 

@@ -5,12 +5,14 @@
 #   2. a clean rebuild against the UML kernel with W=1 and sparse (C=2),
 #      failing on any compiler/sparse warning in our files and on any
 #      modpost warning;
-#   3. shellcheck on the harness scripts, if shellcheck is installed.
+#   3. shellcheck on the harness scripts and the tier descriptions
+#      (scripts/tiers/), if shellcheck is installed.
 # Exits non-zero on any finding.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
+tier_load uml
 read -ra LINT_DIRS <<<"${PYMM_LINT_DIRS:-mod include kunit}"
 FAILED=()
 
@@ -32,7 +34,7 @@ run_checkpatch() {
 		return
 	fi
 	log "checkpatch on ${#files[@]} files"
-	perl "$PYMM_SRC/scripts/checkpatch.pl" --strict --no-tree --quiet \
+	perl "$TIER_KDIR_SRC/scripts/checkpatch.pl" --strict --no-tree --quiet \
 		--show-types -f "${files[@]}" || FAILED+=(checkpatch)
 }
 
@@ -64,8 +66,8 @@ our_warnings() {
 run_warning_build() {
 	local blog="$PYMM_CACHE/lint-build${PYMM_M//\//_}.log" found
 	log "W=1 + sparse (C=2) rebuild of $PYMM_M (log: $blog)"
-	make -C "$PYMM_BUILD" ARCH=um M="$PYMM_M" clean >/dev/null
-	if ! make -C "$PYMM_BUILD" ARCH=um M="$PYMM_M" W=1 C=2 CHECK=sparse \
+	make -C "$TIER_BUILD" ARCH="$TIER_ARCH" M="$PYMM_M" clean >/dev/null
+	if ! make -C "$TIER_BUILD" ARCH="$TIER_ARCH" M="$PYMM_M" W=1 C=2 CHECK=sparse \
 		-j"$(nproc)" modules >"$blog" 2>&1; then
 		cat "$blog"
 		FAILED+=(build)
@@ -83,7 +85,7 @@ run_shellcheck() {
 		log "shellcheck not installed: skipping the scripts"
 		return
 	fi
-	(cd "$PYMM_ROOT" && shellcheck -x scripts/*.sh .ci/run) ||
+	(cd "$PYMM_ROOT" && shellcheck -x scripts/*.sh scripts/tiers/*.sh .ci/run) ||
 		FAILED+=(shellcheck)
 }
 

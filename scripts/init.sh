@@ -1,31 +1,41 @@
-#!/bin/bash
-# uml-init.sh - PID 1 inside the UML test VM (see scripts/uml-boot.sh).
+#!/bin/sh
+# init.sh - PID 1 of every test VM (POSIX sh: the host's /bin/sh in UML,
+# busybox ash in the qemu initramfs), booted by scripts/boot.sh.
 #
-# The root filesystem is the host's / (hostfs), so this script, the modules
-# and the results directory are all at their host paths.  The kernel command
-# line carries pymm_out=<results dir>; $pymm_out/params (written by
-# uml-boot.sh) sets PYMM_MODE (run|check|bench) and the module paths.
+# UML (scripts/boot-uml.sh): the root filesystem is the host's / (hostfs),
+# so this script, the modules and the results directory are at their host
+# paths; the kernel command line carries pymm_out=<results dir>, where
+# boot.sh wrote the params and where this script leaves its files (errors,
+# init.rc, kmemleak.txt, modules-*.txt, transcript.txt).  qemu
+# (scripts/boot-qemu.sh): an initramfs with /params and the modules in
+# /pymm; everything comes back over the serial console, the kmemleak report
+# between "pymm-kmemleak: begin" and "pymm-kmemleak: end" lines.
 #
+# The params set PYMM_MODE and the module paths and arguments:
 # run:   insmod core + demo, cat every file under the debugfs dir, rmmod
 #        demo, cat summary, rmmod core.
 # bench: insmod core, insmod pymm_bench.ko (it prints its figures and
 #        fails its load on purpose), rmmod core.
-# check: fault-injection + kmemleak setup, then per pass (A: no args,
-#        B: debug=1) insmod core, insmod the KUnit module (suites run at
-#        load), rmmod both; then the torture run (below); then passes C
-#        (no args) and D (debug=1) of the KASAN suite alone; then a final
-#        kmemleak scan.
+# check: fault-injection + kmemleak setup, then per pass (A: pymm.ko
+#        $PYMM_PASS_A_ARGS, B: $PYMM_PASS_B_ARGS) insmod core, insmod the
+#        KUnit module (suites run at load), rmmod both; then the torture
+#        run (below); then passes C and D (the same core args) of the KASAN
+#        suite alone; then a final kmemleak scan.
 # torture: kmemleak setup, insmod core, insmod pymm_torture.ko
 #        duration=$PYMM_TORTURE_DURATION (it runs at load and prints
 #        "pymm_torture: N ops, M errors"), rmmod both, kmemleak scan.
 # Markers go to /dev/kmsg so they are ordered with the kernel's messages;
-# the host's scripts/check-report.py keys on them.  Ends with a poweroff:
-# PID 1 must never exit (that panics the kernel).
-set -euo pipefail
-export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+# the host's scripts/check-report.py keys on them.  Ends with a power-off
+# (UML) or `reboot -f` (qemu: no ACPI, so no power-off; it runs with
+# -no-reboot and exits): PID 1 must never exit (that panics the kernel).
+set -eu
+PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export PATH
 
 DBG=/sys/kernel/debug
 OUT="${pymm_out:-}"
+PARAMS=/params
+[ -z "$OUT" ] || PARAMS=$OUT/params
 
 # Print a marker into the kernel log (and so onto the console).
 mark() {
@@ -34,34 +44,42 @@ mark() {
 
 error() {
 	mark "ERROR $*"
-	[[ -z $OUT ]] || echo "$*" >>"$OUT/errors"
+	[ -z "$OUT" ] || echo "$*" >>"$OUT/errors"
 }
 
-poweroff_now() {
+halt_now() {
 	sync || true
-	echo o >/proc/sysrq-trigger 2>/dev/null || true
-	sleep 10
-	poweroff -f 2>/dev/null || true
+	if [ -n "$OUT" ]; then
+		echo o >/proc/sysrq-trigger 2>/dev/null || true
+		sleep 10
+		poweroff -f 2>/dev/null || true
+	else
+		reboot -f 2>/dev/null || true
+		echo b >/proc/sysrq-trigger 2>/dev/null || true
+	fi
 	while :; do sleep 60; done
 }
 
-# Runs on any exit, including `set -e` failures: report, then power off.
+# Runs on any exit, including `set -e` failures: report, then halt.
 finish() {
-	local rc=$1
+	rc=$1
 	trap - EXIT
 	set +e
-	((rc == 0)) || error "init script failed (exit $rc)"
-	[[ -z $OUT ]] || echo "$rc" >"$OUT/init.rc"
+	[ "$rc" -eq 0 ] || error "init script failed (exit $rc)"
+	[ -z "$OUT" ] || echo "$rc" >"$OUT/init.rc"
 	mark "done rc=$rc"
-	poweroff_now
+	halt_now
 }
 
+# UML keeps the host's /tmp; the initramfs gets a tmpfs.
 setup_mounts() {
+	mkdir -p /proc /sys /dev /tmp
 	mount -t proc proc /proc
 	mount -t sysfs sysfs /sys
 	mount -t debugfs debugfs "$DBG"
 	mount -t devtmpfs devtmpfs /dev 2>/dev/null || true
-	[[ -e /dev/fd ]] || ln -s /proc/self/fd /dev/fd
+	[ -n "$OUT" ] || mount -t tmpfs tmpfs /tmp
+	[ -e /dev/fd ] || ln -s /proc/self/fd /dev/fd
 	exec </dev/null >/dev/console 2>&1
 }
 
@@ -72,29 +90,27 @@ run() {
 }
 
 need_file() {
-	[[ -f $1 ]] || { error "module file missing: $1"; return 1; }
+	[ -f "$1" ] || { error "module file missing: $1"; return 1; }
 }
 
 modname() {
-	local base="${1##*/}"
+	base=${1##*/}
 	echo "${base%.ko}"
 }
 
 # Print every regular file under $1, sorted, each under a heading.
 cat_tree() {
-	local f
-	while IFS= read -r f; do
+	find "$1" -type f | sort | while IFS= read -r f; do
 		echo "== $f =="
 		cat "$f" || echo "(read failed: $?)"
-	done < <(find "$1" -type f | sort)
+	done
 }
 
 # Ask every heap for a full collection through debugfs, and show its gc
 # file again: the "before" is in the cat_tree output above.
 collect_heaps() {
-	local dir
 	for dir in "$PYMM_DEBUGFS"/heaps/*/; do
-		[[ -f $dir/collect ]] || continue
+		[ -f "${dir}collect" ] || continue
 		run sh -c "echo 2 > ${dir}collect"
 		echo "== ${dir}gc (after a full collection) =="
 		cat "${dir}gc"
@@ -118,15 +134,23 @@ run_mode() {
 	run rmmod "$(modname "$PYMM_CORE_KO")"
 }
 
+# run_mode onto the console and into $OUT/transcript.txt.  A pipe loses
+# its status (dash has no pipefail): it is left in a file instead.
+run_mode_logged() {
+	rm -f "$OUT/run.rc"
+	{ run_mode; echo 0 >"$OUT/run.rc"; } 2>&1 | tee "$OUT/transcript.txt"
+	[ -f "$OUT/run.rc" ] || return 1
+	rm -f "$OUT/run.rc"
+}
+
 # pymm_bench.ko measures at load and then refuses to stay (-EAGAIN).
 bench_mode() {
-	local -a bargs
-	read -ra bargs <<<"$PYMM_BENCH_ARGS"
 	need_file "$PYMM_CORE_KO"
 	need_file "$PYMM_BENCH_KO"
 	run insmod "$PYMM_CORE_KO"
 	mark "bench start"
-	if run insmod "$PYMM_BENCH_KO" "${bargs[@]}"; then
+	# shellcheck disable=SC2086 # the arguments are words
+	if run insmod "$PYMM_BENCH_KO" $PYMM_BENCH_ARGS; then
 		error "pymm_bench.ko stayed loaded"
 		run rmmod "$(modname "$PYMM_BENCH_KO")"
 	fi
@@ -136,7 +160,6 @@ bench_mode() {
 
 # Fail only the tasks that set make_it_fail (fault-injection task filter).
 setup_fault_injection() {
-	local d
 	for d in "$DBG/fail_page_alloc" "$DBG/failslab"; do
 		echo Y >"$d/task-filter"
 		echo 100 >"$d/probability"
@@ -153,10 +176,9 @@ setup_fault_injection() {
 # kmemleak ignores objects younger than 5 s: wait that out so the clear
 # below really covers everything allocated during boot.
 wait_uptime() {
-	local up
 	while :; do
 		read -r up _ </proc/uptime
-		((${up%.*} >= $1)) && return 0
+		[ "${up%.*}" -ge "$1" ] && return 0
 		sleep 0.5
 	done
 }
@@ -176,22 +198,32 @@ kmemleak_start() {
 	kmemleak clear
 }
 
+# Module load addresses, to decode a later kmemleak backtrace: a file in
+# $OUT (NAME) on UML, the console (under a heading naming WHAT) on qemu.
+save_modules() {
+	if [ -n "$OUT" ]; then
+		cat /proc/modules >"$OUT/modules-$1.txt" || true
+	else
+		echo "== /proc/modules ($2) =="
+		cat /proc/modules || true
+	fi
+}
+
+# check_pass NAME CORE_ARGS [KUNIT_ARGS]
 check_pass() {
-	local name=$1 args=$2 argv kargv
-	read -ra argv <<<"$args"
-	read -ra kargv <<<"$PYMM_KUNIT_ARGS ${3-}"
+	name=$1 args=$2 kargs="$PYMM_KUNIT_ARGS ${3-}"
+	kunit=$(modname "$PYMM_KUNIT_KO") core=$(modname "$PYMM_CORE_KO")
 	mark "pass $name begin (core args: '${args}')"
-	if ! run insmod "$PYMM_CORE_KO" "${argv[@]}"; then
+	# shellcheck disable=SC2086 # the arguments are words
+	if ! run insmod "$PYMM_CORE_KO" $args; then
 		error "pass $name: insmod $PYMM_CORE_KO $args failed"
 	else
-		run insmod "$PYMM_KUNIT_KO" "${kargv[@]}" ||
+		# shellcheck disable=SC2086
+		run insmod "$PYMM_KUNIT_KO" $kargs ||
 			error "pass $name: insmod $PYMM_KUNIT_KO failed"
-		# Module load addresses, to decode a later kmemleak backtrace.
-		cat /proc/modules >"$OUT/modules-$name.txt" || true
-		run rmmod "$(modname "$PYMM_KUNIT_KO")" ||
-			error "pass $name: rmmod $(modname "$PYMM_KUNIT_KO") failed"
-		run rmmod "$(modname "$PYMM_CORE_KO")" ||
-			error "pass $name: rmmod $(modname "$PYMM_CORE_KO") failed"
+		save_modules "$name" "pass $name"
+		run rmmod "$kunit" || error "pass $name: rmmod $kunit failed"
+		run rmmod "$core" || error "pass $name: rmmod $core failed"
 	fi
 	mark "pass $name end"
 }
@@ -200,20 +232,18 @@ check_pass() {
 # its "pymm_torture: N ops, M errors" line.  A failed insmod (it could not
 # start) leaves that line out, which the report counts.
 torture_run() {
-	local -a targs
-	read -ra targs <<<"$PYMM_TORTURE_ARGS"
+	torture=$(modname "$PYMM_TORTURE_KO") core=$(modname "$PYMM_CORE_KO")
 	mark "torture begin (duration ${PYMM_TORTURE_DURATION}s)"
 	if ! run insmod "$PYMM_CORE_KO"; then
 		error "torture: insmod $PYMM_CORE_KO failed"
 	else
+		# shellcheck disable=SC2086 # the arguments are words
 		if run insmod "$PYMM_TORTURE_KO" \
-			duration="$PYMM_TORTURE_DURATION" "${targs[@]}"; then
-			run rmmod "$(modname "$PYMM_TORTURE_KO")" ||
-				error "torture: rmmod $(modname "$PYMM_TORTURE_KO") failed"
+			duration="$PYMM_TORTURE_DURATION" $PYMM_TORTURE_ARGS; then
+			run rmmod "$torture" || error "torture: rmmod $torture failed"
 		fi
-		cat /proc/modules >"$OUT/modules-torture.txt" || true
-		run rmmod "$(modname "$PYMM_CORE_KO")" ||
-			error "torture: rmmod $(modname "$PYMM_CORE_KO") failed"
+		save_modules torture torture
+		run rmmod "$core" || error "torture: rmmod $core failed"
 	fi
 	mark "torture end"
 }
@@ -225,8 +255,8 @@ check_mode() {
 	setup_fault_injection
 	wait_uptime 6
 	kmemleak_start
-	check_pass A "$PYMM_PASS_A_ARGS"
-	check_pass B "$PYMM_PASS_B_ARGS"
+	check_pass A "$PYMM_PASS_A_ARGS" "$PYMM_PASS_A_KUNIT_ARGS"
+	check_pass B "$PYMM_PASS_B_ARGS" "$PYMM_PASS_B_KUNIT_ARGS"
 	torture_run
 	kasan_passes
 	final_kmemleak
@@ -246,7 +276,7 @@ torture_mode() {
 # the kernel and turns lockdep off for the rest of the boot.  Without
 # KASAN (UML) its cases skip.
 kasan_passes() {
-	local glob=/sys/module/kunit/parameters/filter_glob
+	glob=/sys/module/kunit/parameters/filter_glob
 	if ! printf %s pymm_kasan >"$glob"; then
 		error "cannot set $glob"
 		return 0
@@ -265,19 +295,25 @@ final_kmemleak() {
 		error "kmemleak scan failed (kmemleak disabled itself during the run?)"
 		return 0
 	fi
-	cat "$DBG/kmemleak" >"$OUT/kmemleak.txt"
-	cat "$OUT/kmemleak.txt"
+	if [ -n "$OUT" ]; then
+		cat "$DBG/kmemleak" >"$OUT/kmemleak.txt"
+		cat "$OUT/kmemleak.txt"
+	else
+		echo "pymm-kmemleak: begin"
+		cat "$DBG/kmemleak"
+		echo "pymm-kmemleak: end"
+	fi
 }
 
 main() {
 	trap 'finish $?' EXIT
 	setup_mounts
-	[[ -n $OUT && -f $OUT/params ]] || { error "no params (pymm_out='$OUT')"; exit 1; }
+	[ -f "$PARAMS" ] || { error "no params ($PARAMS)"; exit 1; }
 	# shellcheck source=/dev/null
-	. "$OUT/params"
+	. "$PARAMS"
 	mark "start mode=$PYMM_MODE kernel=$(uname -r) cpus=$(nproc)"
 	case $PYMM_MODE in
-	run) run_mode 2>&1 | tee "$OUT/transcript.txt" ;;
+	run) run_mode_logged ;;
 	check) check_mode ;;
 	bench) bench_mode ;;
 	torture) torture_mode ;;
