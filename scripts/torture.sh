@@ -7,7 +7,7 @@
 #              CPUs, KASAN), kcsan; its kernel and modules are built if
 #              needed
 #   DURATION   seconds of torture (default 300)
-#   PYMM_TORTURE_ARGS  more pymm_torture.ko parameters (see mod/torture.c)
+#   PYMM_TORTURE_ARGS  more pymm_torture.ko parameters (see mod/torture_core.c)
 # Boots the tier's kernel in torture mode (insmod pymm.ko, insmod
 # pymm_torture.ko duration=DURATION, rmmod both, kmemleak scan; see
 # scripts/init.sh) and judges the console with scripts/check-report.py
