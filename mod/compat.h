@@ -3,8 +3,9 @@
  * Every difference between the kernel lines pymm builds against (6.1, as
  * Debian 12 ships it, up to 6.12) lives here and nowhere else: the rest of
  * pymm is written against the 6.12 API, and on an older kernel this header
- * supplies that API from what the kernel has.  On 6.12 it adds nothing but
- * pymm_shrinker_register(), which is then shrinker_register() and 0.
+ * supplies that API from what the kernel has.  On 6.12 it defines only
+ * pymm_shrinker_register() (shrinker_register(), then 0), PYMM_KERNEL_LINE
+ * and PYMM_KUNIT_USER_MM (true).
  *
  * Where a difference is a macro, its absence is the test (#ifndef), so that
  * a backport is picked up; where it is a function or an export, only the
@@ -161,7 +162,7 @@ static inline int kunit_add_action_or_reset(struct kunit *test,
 
 /*
  * 6.11 exported mm_alloc() and arch_pick_mmap_layout() to KUnit modules
- * (namespace EXPORTED_FOR_KUNIT_TESTING, for kunit_vm_mmap()), which is
+ * (namespace EXPORTED_FOR_KUNIT_TESTING, with kunit_vm_mmap()), which is
  * what lends a KUnit case a user mm (kunit/util.c).  Exports: only the
  * version tells.  Before, the cases that read or write a file as read(2)
  * and write(2) do are skipped (suite gc_debugfs).
