@@ -28,7 +28,13 @@ static const struct gfp_param gfp_params[] = {
 	{ GFP_ATOMIC | __GFP_NOWARN, "GFP_ATOMIC" },
 };
 
-KUNIT_ARRAY_PARAM_DESC(gfp_params, gfp_params, name);
+/* KUNIT_ARRAY_PARAM_DESC() would do, from 6.6 on. */
+static void gfp_param_desc(const struct gfp_param *param, char *desc)
+{
+	strscpy(desc, param->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(gfp_params, gfp_params, gfp_param_desc);
 
 /*
  * Every free pool in every arena (the cached one included) can serve the

@@ -27,6 +27,7 @@
 
 #include <pymm.h>
 
+#include "../mod/compat.h"
 #include "../mod/testlib.h"
 
 #define PT_ARENA_POOLS		64

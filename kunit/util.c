@@ -34,6 +34,8 @@ static struct mm_struct *pt_lend_mm(void)
 		return NULL;
 	if (!(current->flags & PF_KTHREAD))
 		return ERR_PTR(-EINVAL);
+	if (!PYMM_KUNIT_USER_MM)	/* see compat.h */
+		return ERR_PTR(-EOPNOTSUPP);
 	mm = mm_alloc();
 	if (!mm)
 		return ERR_PTR(-ENOMEM);

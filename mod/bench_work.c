@@ -10,6 +10,7 @@
 #include <linux/compiler.h>
 #include <linux/ktime.h>
 #include <linux/prandom.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 

@@ -16,9 +16,9 @@
  */
 #include <linux/minmax.h>
 #include <linux/moduleparam.h>
-#include <linux/shrinker.h>
 
 #include "arena.h"
+#include "compat.h"
 #include "cpu.h"
 #include "shrink.h"
 
@@ -89,6 +89,8 @@ static unsigned long pymm_shrink_scan(struct shrinker *shrinker,
  */
 int pymm_shrink_init(void)
 {
+	int ret;
+
 	pymm_shrinker = shrinker_alloc(0, "pymm");
 	if (!pymm_shrinker)
 		return -ENOMEM;
@@ -99,8 +101,12 @@ int pymm_shrink_init(void)
 	 */
 	pymm_shrinker->seeks = 0;
 	pymm_shrinker->batch = 1;
-	shrinker_register(pymm_shrinker);
-	return 0;
+	ret = pymm_shrinker_register(pymm_shrinker);
+	if (ret) {
+		shrinker_free(pymm_shrinker);
+		pymm_shrinker = NULL;
+	}
+	return ret;
 }
 
 /* Unload: no scan runs once this returns. */
