@@ -25,7 +25,7 @@
  * finit_module() with init_module().  Only a run that cannot start fails
  * the load.
  *
- * This file is the top layer (see torture.h): init and exit, and the run
+ * This file is the top layer (see torture_core.h): init and exit, and the run
  * it orchestrates: the parts started and stopped, the shrinker and hotplug
  * threads, and the final checks.  Every thread is stopped, every timer
  * cancelled and every block and object given back before the counters
@@ -40,7 +40,7 @@
 #include <linux/random.h>
 #include <linux/sched.h>
 
-#include "torture.h"
+#include "torture_core.h"
 
 #define TT_RELEASE_POOLS	TL_PARAM("release_free_pools")
 

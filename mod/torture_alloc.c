@@ -48,7 +48,7 @@
 #include <linux/timer.h>
 #include <linux/workqueue.h>
 
-#include "torture.h"
+#include "torture_core.h"
 
 #define TT_STAMP_MAGIC	0x7474626bU	/* "ttbk" */
 #define TT_MAX_SIZE	2048		/* largest normal request */

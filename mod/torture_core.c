@@ -6,7 +6,7 @@
  * stopped at once by tt_stop_threads()), and the helpers of a thread's
  * life: its random numbers, naps that end when it is to stop, and moves
  * between CPUs.  It calls nothing of the files above it (torture_obj.c,
- * torture_alloc.c, torture.c); see torture.h for the layering.
+ * torture_alloc.c, torture.c); see torture_core.h for the layering.
  */
 #include <linux/cpumask.h>
 #include <linux/jiffies.h>
@@ -16,7 +16,7 @@
 #include <linux/sched.h>
 #include <linux/slab.h>
 
-#include "torture.h"
+#include "torture_core.h"
 
 unsigned int tt_duration = 30;
 module_param_named(duration, tt_duration, uint, 0444);

@@ -53,7 +53,7 @@
 #include <linux/spinlock.h>
 #include <linux/string.h>
 
-#include "torture.h"
+#include "torture_core.h"
 
 #define TT_OBJ_MAGIC	0x74746f62U	/* "ttob" */
 #define TT_OBJ_DEAD	0x64656164U	/* "dead" */

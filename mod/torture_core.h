@@ -31,8 +31,8 @@
  *   size class (TT_INJECT_SIZE) and of kmalloc sizes that no other context
  *   allocates, and memory that is not pymm's.
  */
-#ifndef _PYMM_TORTURE_H
-#define _PYMM_TORTURE_H
+#ifndef _PYMM_TORTURE_CORE_H
+#define _PYMM_TORTURE_CORE_H
 
 #include <linux/atomic.h>
 #include <linux/compiler.h>
@@ -187,4 +187,4 @@ void tt_timers_start(void);
 void tt_timers_stop(void);
 int tt_inject_start(void);
 
-#endif /* _PYMM_TORTURE_H */
+#endif /* _PYMM_TORTURE_CORE_H */
