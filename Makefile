@@ -10,6 +10,8 @@
 #   make check-uml        KUnit in UML (2 passes) + kmemleak/lockdep/WARN checks
 #   make check-x86        the same in qemu (x86_64, TCG) with KASAN
 #   make check-kcsan      the same in qemu with KCSAN (not part of check)
+#   make check-distro     Debian 12's own kernel in qemu (no kernel build):
+#                         pymm, demo and a client built through DKMS, torture
 #   make check-NAME       tier NAME alone, any of scripts/tiers/NAME.sh
 #   make manifest         rewrite scripts/check-manifest.json from the last
 #                         passing runs' results (each tier's results dir)
@@ -27,8 +29,8 @@
 # check-uml and lint always use the UML build; the other tiers build their
 # own kernels and copies of the modules in PYMM_CACHE (scripts/kernel.sh).
 # A tier is a description, scripts/tiers/NAME.sh (see its README).
-# PYMM_CHECK_TIERS: what `make check` runs, in order (uml, x86, kcsan);
-# default uml and x86.
+# PYMM_CHECK_TIERS: what `make check` runs, in order (uml, x86, kcsan,
+# distro); default uml, x86 and distro.
 
 # The release: /usr/src/pymm-<version>, DKMS's pymm/<version>.
 PYMM_VERSION := 0.1.0
@@ -37,7 +39,7 @@ PYMM_CACHE ?= $(or $(HOME),/root)/.cache/pymm
 PYMM_BUILD ?= $(PYMM_CACHE)/build-um
 HOST_KDIR := /lib/modules/$(shell uname -r)/build
 KDIR ?= $(if $(wildcard $(HOST_KDIR)/Makefile),$(HOST_KDIR),$(PYMM_BUILD))
-PYMM_CHECK_TIERS ?= uml x86
+PYMM_CHECK_TIERS ?= uml x86 distro
 export PYMM_CACHE PYMM_BUILD PYMM_VERSION
 
 # Evaluated when a recipe runs, i.e. after `kernel` may have built KDIR.

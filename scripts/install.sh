@@ -46,11 +46,14 @@ stage() {
 		>"$dest/dkms.conf"
 }
 
-# The kernel release of the headers in $1.
+# The kernel release of the headers in $1: UTS_RELEASE, what the modules'
+# vermagic says (Debian's include/config/kernel.release holds the upstream
+# version, 6.1.x, not the ABI name the kernel runs as).
 kernel_release() {
 	local r
-	r="$(cat "$1/include/config/kernel.release" 2>/dev/null)" ||
-		die "$1: no include/config/kernel.release (not a kernel build dir)"
+	r="$(sed -n 's/^#define UTS_RELEASE "\(.*\)"$/\1/p' \
+		"$1/include/generated/utsrelease.h" 2>/dev/null)"
+	[[ -n $r ]] || die "$1: no UTS_RELEASE (not a kernel build dir)"
 	echo "$r"
 }
 
@@ -128,6 +131,7 @@ dkms-install) dkms_install ;;
 dkms-remove) dkms_remove ;;
 install) plain_install ;;
 dkms-tree) (($# == 3)) || die "usage: $0 dkms-tree DIR KDIR"; dkms_tree "$2" "$3" ;;
+kernel-release) (($# == 2)) || die "usage: $0 kernel-release KDIR"; kernel_release "$2" ;;
 version) echo "$PYMM_VERSION" ;;
-*) die "usage: $0 dkms-install|dkms-remove|install|dkms-tree DIR KDIR|version" ;;
+*) die "usage: $0 dkms-install|dkms-remove|install|dkms-tree DIR KDIR|kernel-release KDIR|version" ;;
 esac
