@@ -103,7 +103,10 @@ plain_install() {
 
 # dkms-tree DIR KDIR: see the top comment.  Rebuilt from scratch each
 # time (the sources are a minute's build), with DKMS's output in
-# DIR/dkms.log.
+# DIR/dkms.log.  DKMS signs what it builds, with a key it makes on first
+# use: here DIR's own (mok.key, mok.pub), not the host's /var/lib/dkms
+# one (DKMS takes mok_signing_key and mok_certificate from the
+# environment when its framework.conf does not set them).
 dkms_tree() {
 	local dir=$1 kdir=$2 kver tree
 	local -a opts
@@ -116,8 +119,9 @@ dkms_tree() {
 	stage "$dir/src/pymm-$PYMM_VERSION"
 	log "dkms build $NAME for $kver against $kdir (log: $dir/dkms.log)"
 	if ! { dkms add "${opts[@]}" "$NAME" &&
-		dkms build "${opts[@]}" "$NAME" -k "$kver" --kernelsourcedir "$kdir"; } \
-		>"$dir/dkms.log" 2>&1; then
+		mok_signing_key="$dir/mok.key" mok_certificate="$dir/mok.pub" \
+			dkms build "${opts[@]}" "$NAME" -k "$kver" \
+			--kernelsourcedir "$kdir"; } >"$dir/dkms.log" 2>&1; then
 		cat "$dir/dkms.log" >&2
 		tree="$dir/dkms/pymm/$PYMM_VERSION/build/make.log"
 		[[ ! -f $tree ]] || tail -n 40 "$tree" >&2
