@@ -19,7 +19,8 @@
 #   PYMM_TORTURE_DURATION  seconds pymm_torture.ko runs
 #   PYMM_TORTURE_ARGS  more args for pymm_torture.ko
 #   PYMM_CLIENT_ARGS   args for the distro tier's client (scripts/client;
-#                      leak=N makes it leak N blocks, to see the tier fail)
+#                      leak=N makes it leak N blocks, fail=1 fails its
+#                      load: either fails the tier)
 #   PYMM_TIMEOUT       seconds before the VM is killed
 #   PYMM_VERBOSE=1     stream the console while it runs
 # (the defaults are the tier's, see scripts/tiers/README) and the machine's

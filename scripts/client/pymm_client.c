@@ -9,7 +9,8 @@
  * block limit, fills each with its own byte, checks every byte and frees
  * them all again; a failed check or allocation fails the load.  leak=N
  * keeps the first N blocks (to show that the tier catches a client that
- * leaks: pymm says "pymm: LEAK" when it is unloaded after the client).
+ * leaks: pymm says "pymm: LEAK" when it is unloaded after the client), and
+ * fail=1 fails the load after freeing them (a client that does not load).
  */
 #include <linux/module.h>
 #include <linux/string.h>
@@ -22,6 +23,10 @@
 static unsigned int leak;
 module_param(leak, uint, 0444);
 MODULE_PARM_DESC(leak, "blocks to leave allocated (tests the tier)");
+
+static bool fail;
+module_param(fail, bool, 0444);
+MODULE_PARM_DESC(fail, "fail the load (tests the tier)");
 
 static size_t client_size(int i)
 {
@@ -50,6 +55,8 @@ static int __init pymm_client_init(void)
 		if (i >= leak || err)
 			pymm_free(blocks[i]);
 	}
+	if (!err && fail)
+		err = -EINVAL;
 	if (!err)
 		pr_info("pymm_client: %d blocks checked, %u kept\n",
 			CLIENT_BLOCKS, min_t(unsigned int, leak, CLIENT_BLOCKS));
