@@ -13,9 +13,10 @@
 #                  every kernel with headers (/lib/modules/*/build); DKMS
 #                  builds for later kernels itself (AUTOINSTALL)
 #   dkms-remove    `dkms remove --all` and the staged sources
-#   install        modules_install (INSTALL_MOD_DIR=updates) + depmod
-#                  against KDIR (default: the running kernel's headers),
-#                  and pymm.h and Module.symvers at the same paths
+#   install        build in place, modules_install (unsigned, into
+#                  /lib/modules/<release>/updates/mod) + depmod against KDIR
+#                  (default: the running kernel's headers), and pymm.h and
+#                  Module.symvers at the same paths as DKMS's
 #   dkms-tree DIR KDIR  build pymm through DKMS against the headers in KDIR
 #                  with a private tree in DIR (--dkmstree, --sourcetree,
 #                  --installtree: the host's DKMS state is not touched);
@@ -93,7 +94,10 @@ plain_install() {
 	! grep -qsx CONFIG_UML=y "$kdir/.config" ||
 		die "$kdir is a UML kernel: give the installed kernel's headers as KDIR"
 	make -C "$kdir" M="$PYMM_ROOT" modules
-	make -C "$kdir" M="$PYMM_ROOT" INSTALL_MOD_DIR=updates modules_install
+	# No signing: a distribution's headers come without its key (the
+	# kernel loads them tainted, as it does DKMS's with an unenrolled key).
+	make -C "$kdir" M="$PYMM_ROOT" INSTALL_MOD_DIR=updates \
+		CONFIG_MODULE_SIG_ALL= modules_install
 	depmod -a "$kver"
 	install -D -m 0644 "$PYMM_ROOT/include/pymm.h" "$dest/include/pymm.h"
 	install -D -m 0644 "$PYMM_ROOT/Module.symvers" \
