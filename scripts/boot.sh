@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # boot.sh - boot a tier's kernel (scripts/kernel.sh built it, and its
 # modules) once, under a hard timeout, with scripts/init.sh as PID 1 doing
-# MODE: run, check, bench or torture (see init.sh).  The machine type's
+# MODE: run, check, bench, torture or distro (see init.sh).  The machine type's
 # boot function does the rest: scripts/boot-uml.sh (the host's / as root)
 # or scripts/boot-qemu.sh (an initramfs, TCG).
 #
@@ -18,6 +18,9 @@
 #   PYMM_PASS_A_KUNIT_ARGS PYMM_PASS_B_KUNIT_ARGS  and per pass, after them
 #   PYMM_TORTURE_DURATION  seconds pymm_torture.ko runs
 #   PYMM_TORTURE_ARGS  more args for pymm_torture.ko
+#   PYMM_CLIENT_ARGS   args for the distro tier's client (scripts/client;
+#                      leak=N makes it leak N blocks, fail=1 fails its
+#                      load: either fails the tier)
 #   PYMM_TIMEOUT       seconds before the VM is killed
 #   PYMM_VERBOSE=1     stream the console while it runs
 # (the defaults are the tier's, see scripts/tiers/README) and the machine's
@@ -32,6 +35,7 @@ KUNIT=kunit/pymm_kunit.ko
 DEMO=mod/pymm_demo.ko
 BENCH=mod/pymm_bench.ko
 TORTURE=mod/pymm_torture.ko
+CLIENT=client/pymm_client.ko
 
 # The modules MODE loads.
 mode_modules() {
@@ -40,7 +44,8 @@ mode_modules() {
 	check) echo "$CORE $KUNIT $TORTURE" ;;
 	bench) echo "$CORE $BENCH" ;;
 	torture) echo "$CORE $TORTURE" ;;
-	*) die "unknown mode '$1' (run, check, bench or torture)" ;;
+	distro) echo "$CORE $DEMO $TORTURE $CLIENT" ;;
+	*) die "unknown mode '$1' (run, check, bench, torture or distro)" ;;
 	esac
 }
 
@@ -70,6 +75,8 @@ write_params() {
 		[PYMM_PASS_B_KUNIT_ARGS]=${PYMM_PASS_B_KUNIT_ARGS-$TIER_PASS_B_KUNIT_ARGS}
 		[PYMM_TORTURE_DURATION]=$DURATION
 		[PYMM_TORTURE_ARGS]=${PYMM_TORTURE_ARGS-}
+		[PYMM_CLIENT_KO]=$(guest_ko "$CLIENT")
+		[PYMM_CLIENT_ARGS]=${PYMM_CLIENT_ARGS-}
 	)
 	for v in "${!p[@]}"; do
 		printf '%s=%s\n' "$v" "$(quote "${p[$v]}")"
@@ -85,7 +92,7 @@ boot_timeout() {
 		return
 	fi
 	case $MODE in
-	check) echo $((TIER_TIMEOUT + TIER_SLOWDOWN * DURATION)) ;;
+	check | distro) echo $((TIER_TIMEOUT + TIER_SLOWDOWN * DURATION)) ;;
 	torture) echo $((TIER_SLOWDOWN * (DURATION + 300))) ;;
 	*) echo "$TIER_TIMEOUT" ;;
 	esac

@@ -31,9 +31,13 @@ scripts/boot.sh and scripts/init.sh (every tier), and:
   * fails on any kmemleak "unreferenced object", in OUT/kmemleak.txt or
     anywhere in the console, a missing end marker (hang, timeout, panic)
     and errors reported by the init script;
+  * counts the distro tier's load, debugfs and unload phase (between the
+    "pymm-check: distro begin/end" markers) as one test case: passed iff
+    it ended with no error of the init script;
   * counts the pymm_torture.ko run (after "pymm-check: torture begin") as
     one test case: passed iff its "pymm_torture: N ops, M errors" line is
-    there and M is 0 (--no-kunit: only the torture run, no KUnit passes).
+    there and M is 0 (--no-kunit: only the torture run, no KUnit passes;
+    --no-kmemleak: a kernel without kmemleak, such as the distro tier's).
 Prints skipped cases with their reasons, the reasons for failing, and as the
 very last line "N passed, M failed[, K skipped]".  M counts failed and
 crashed test cases plus one per other problem found.  Exit status 0 only if
@@ -238,6 +242,35 @@ def parse_pass(name, lines, args, rep):
         # (kunit.py also fails a run whose cases all skipped)
         rep.problem(f'pass {name}: kunit.py parse reported a problem '
                     '(crash or missing results)')
+
+
+DISTRO_BEGIN = 'pymm-check: distro begin'
+DISTRO_END = 'pymm-check: distro end'
+DISTRO_ERROR = 'pymm-check: ERROR distro:'
+
+
+def check_distro(lines, rep):
+    """The distro mode's loads (pymm, the demo, the client), debugfs reads
+    and unloads are one test case, if the boot ran them: passed iff it
+    reached its end marker with no error of the init script in between
+    (those errors, and any pymm: LEAK at pymm's unload, are also problems
+    of their own)."""
+    begin = find(lines, DISTRO_BEGIN)
+    if begin < 0:
+        return
+    print('==== distro ====')
+    end = find(lines, DISTRO_END, begin)
+    stop = len(lines) if end < 0 else end
+    errors = [TIMESTAMP.sub('', line) for line in lines[begin:stop] if DISTRO_ERROR in line]
+    for line in errors:
+        print(line)
+    if end < 0:
+        rep.problem('distro: no end marker after its begin (crash or hang?)')
+    elif errors:
+        rep.failed += 1
+    else:
+        print('distro: pymm, pymm_demo and the client loaded, debugfs read, unloaded')
+        rep.passed += 1
 
 
 TORTURE_BEGIN = 'pymm-check: torture begin'
@@ -735,6 +768,8 @@ def main():
                     help='only sum the --counts files of tiers')
     ap.add_argument('--write-manifest', nargs='+', metavar='NAME=DIR',
                     help='only rewrite the manifest from passing runs')
+    ap.add_argument('--no-kmemleak', action='store_true',
+                    help='a kernel without kmemleak: no report to read')
     ap.add_argument('--cpus', type=int, metavar='N',
                     help='the CPUs the tier is described with; fewer fail')
     args = ap.parse_args()
@@ -752,6 +787,7 @@ def main():
         lines = []
     for name in () if args.no_kunit else PASSES:
         parse_pass(name, lines, args, rep)
+    check_distro(lines, rep)
     check_torture(lines, rep)
     print('==== checks ====')
     if not args.no_kunit:
@@ -759,7 +795,7 @@ def main():
     check_cpus(lines, args.tier, args.cpus, rep)
     check_log(lines, args, rep)
     crashed = check_boot(lines, args, rep)
-    if not crashed:
+    if not crashed and not args.no_kmemleak:
         check_kmemleak(lines, args, rep)
     for skip in rep.skips:
         print(f'SKIP {skip}')

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # check.sh - `make check`: for each tier named (scripts/tiers/NAME.sh;
 # default uml), build its kernel (if needed) and the modules, boot it in
-# check mode (two KUnit passes, the torture run, the KASAN passes,
-# kmemleak; see scripts/init.sh) and judge the result with
+# its TIER_CHECK_MODE, check (two KUnit passes, the torture run, the KASAN
+# passes, kmemleak; see scripts/init.sh) but for the distro tier's distro
+# mode, and judge the result with
 # scripts/check-report.py, in the tier's results dir (TIER_OUT: uml
 # results/check/ or $PYMM_OUT, x86 results/check-x86/ or $PYMM_X86_OUT,
-# kcsan results/check-kcsan/ or $PYMM_KCSAN_OUT).
+# kcsan results/check-kcsan/ or $PYMM_KCSAN_OUT, distro results/check-distro/
+# or $PYMM_DISTRO_OUT).
 #
 # Each tier ends with "tier NAME: N passed, M failed[, K skipped]"; the last
 # line of output is always "N passed, M failed[, K skipped]" over all the
@@ -30,16 +32,16 @@ fail_early() {
 # check_tier NAME OUT: build, boot and judge tier NAME (loaded) into OUT.
 check_tier() {
 	local out=$2 t0=$SECONDS
-	tier_boots check ||
-		{ fail_early "$1" "$out/counts.json" "tier $1 has no check mode"; return; }
+	tier_boots "$TIER_CHECK_MODE" ||
+		{ fail_early "$1" "$out/counts.json" "tier $1 has no $TIER_CHECK_MODE mode"; return; }
 	"$PYMM_ROOT/scripts/kernel.sh" "$1" all ||
 		{ fail_early "$1" "$out/counts.json" "tier $1: kernel or module build failed"; return; }
-	"$PYMM_ROOT/scripts/boot.sh" "$1" check "$out" || true
+	"$PYMM_ROOT/scripts/boot.sh" "$1" "$TIER_CHECK_MODE" "$out" || true
 	log "build + boot took $((SECONDS - t0))s; parsing results"
 	python3 "$PYMM_ROOT/scripts/check-report.py" --out "$out" \
 		--kunit "$TIER_KDIR_SRC/tools/testing/kunit/kunit.py" \
-		--tier "$1" --cpus "$TIER_CPUS" --counts "$out/counts.json" ||
-		true
+		--tier "$1" --cpus "$TIER_CPUS" --counts "$out/counts.json" \
+		"${TIER_CHECK_REPORT_ARGS[@]}" || true
 }
 
 # The tiers whose results dirs hold a run, NAME=DIR each, to

@@ -16,6 +16,9 @@
 #            lib/kunit's kunit.ko (its Module.symvers); vmlinux's symbols
 #            are the headers' Module.symvers.  No kernel build.  Prints the
 #            source dir.
+#   image    the kernel image of the same ABI (linux-image-<abi>-amd64):
+#            only its /boot/vmlinuz-<abi> is extracted, to $PYMM_DEBIAN/image
+#            (the modules inside are not needed).  Prints the image's path.
 #   build    copies the module sources to $PYMM_DEBIAN/src and builds them
 #            with W=1 and sparse (C=2) against both; fails on any warning
 #            of our files or of modpost (as `make lint` does for 6.12).
@@ -25,7 +28,8 @@
 # configuration changes.  Needs a Debian 12 apt (bookworm, bookworm-security)
 # and, for source and build, the kernel build dependencies of kernel.sh.
 #
-# Usage: scripts/debian-headers.sh [headers|source|build]   (default: headers)
+# Usage: scripts/debian-headers.sh [headers|source|image|build]
+# (default: headers)
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -121,6 +125,25 @@ prepare_source() {
 	make -C "$DEB_SRC" M="$DEB_SRC/lib/kunit" -j"$(nproc)" modules >&2
 }
 
+# Download the image of the headers' ABI, extract its vmlinuz once; print
+# its path.
+image() {
+	local abi deb img
+	abi="$(abi_headers)"
+	[[ -n $abi ]] || die "linux-headers-amd64 depends on no linux-headers-<abi>"
+	abi=${abi#linux-headers-}
+	mkdir -p "$DEB_DIR" "$PYMM_DEBIAN/image"
+	deb="$(download "linux-image-$abi")"
+	img="$PYMM_DEBIAN/image/vmlinuz-$abi"
+	if [[ ! -s $img ]]; then
+		log "extracting vmlinuz-$abi from $(basename "$deb")"
+		dpkg-deb --fsys-tarfile "$deb" |
+			tar -xO "./boot/vmlinuz-$abi" >"$img.tmp"
+		mv "$img.tmp" "$img"
+	fi
+	echo "$img"
+}
+
 # Extract, configure and prepare linux-source-6.1; print its dir.
 source_tree() {
 	local kdir deb stamp want
@@ -183,6 +206,7 @@ build() {
 case "${1:-headers}" in
 headers) headers ;;
 source) source_tree ;;
+image) image ;;
 build) build ;;
-*) die "usage: $0 [headers|source|build]" ;;
+*) die "usage: $0 [headers|source|image|build]" ;;
 esac

@@ -21,6 +21,11 @@
 #        KUnit module (suites run at load), rmmod both; then the torture
 #        run (below); then passes C and D (the same core args) of the KASAN
 #        suite alone; then a final kmemleak scan.
+# distro: (the distro tier's kernel has no KUnit or kmemleak) insmod core,
+#        demo and the client built against the installed pymm
+#        ($PYMM_CLIENT_KO $PYMM_CLIENT_ARGS), cat every file under the
+#        debugfs dir, rmmod client, demo and core (core last: it reports
+#        blocks they left behind as "pymm: LEAK"), then the torture run.
 # torture: kmemleak setup, insmod core, insmod pymm_torture.ko
 #        duration=$PYMM_TORTURE_DURATION (it runs at load and prints
 #        "pymm_torture: N ops, M errors"), rmmod both, kmemleak scan.
@@ -271,6 +276,37 @@ torture_mode() {
 	final_kmemleak
 }
 
+# rmmod_loaded PATH WHAT: rmmod the module of PATH if it is loaded.
+rmmod_loaded() {
+	name=$(modname "$1")
+	grep -q "^$name " /proc/modules || return 0
+	run rmmod "$name" || error "$2: rmmod $name failed"
+}
+
+distro_mode() {
+	for ko in "$PYMM_CORE_KO" "$PYMM_DEMO_KO" "$PYMM_TORTURE_KO" \
+		"$PYMM_CLIENT_KO"; do
+		need_file "$ko"
+	done
+	mark "distro begin"
+	if ! run insmod "$PYMM_CORE_KO"; then
+		error "distro: insmod $PYMM_CORE_KO failed"
+	else
+		run insmod "$PYMM_DEMO_KO" ||
+			error "distro: insmod $PYMM_DEMO_KO failed"
+		# shellcheck disable=SC2086 # the arguments are words
+		run insmod "$PYMM_CLIENT_KO" $PYMM_CLIENT_ARGS ||
+			error "distro: insmod $PYMM_CLIENT_KO failed (the client)"
+		cat_tree "$PYMM_DEBUGFS"
+		collect_heaps
+		rmmod_loaded "$PYMM_CLIENT_KO" distro
+		rmmod_loaded "$PYMM_DEMO_KO" distro
+		rmmod_loaded "$PYMM_CORE_KO" distro
+	fi
+	mark "distro end"
+	torture_run
+}
+
 # Passes C and D: the KASAN suite alone (kunit's filter_glob), against the
 # per-CPU fast path and against debug mode.  Last: a KASAN report taints
 # the kernel and turns lockdep off for the rest of the boot.  Without
@@ -317,6 +353,7 @@ main() {
 	check) check_mode ;;
 	bench) bench_mode ;;
 	torture) torture_mode ;;
+	distro) distro_mode ;;
 	*) error "unknown mode '$PYMM_MODE'"; exit 1 ;;
 	esac
 }

@@ -16,6 +16,10 @@
 #    $PYMM_M) or, for a tier with TIER_MODSRC, in a copy of the module
 #    sources (Kbuild, include/, mod/, kunit/: sources only, by content, so
 #    unchanged files keep their times) made there.
+# A tier with TIER_KERNEL=prebuilt (the distro tier) builds no kernel:
+# steps 3 and 4 become prebuilt_kernel and prebuilt_modules below (Debian's
+# image and headers, the modules through DKMS, a client as a user builds
+# one).
 # Step 3 holds the kernel's lock ($PYMM_CACHE/.lock-$TIER_FLAVOUR, or
 # .lock, the source's, for a kernel without a flavour), and so does step 4
 # when it builds in a copy: one build per cache dir at a time.
@@ -41,9 +45,11 @@ machine_pkgs() {
 }
 
 ensure_deps() {
-	local -a machine
+	local -a machine more=()
 	read -ra machine <<<"$(machine_pkgs)"
-	ensure_pkgs "$TIER_SOURCE_PKG" "${BUILD_PKGS[@]}" "${machine[@]}"
+	[[ $TIER_KERNEL != prebuilt ]] || more=(dkms)
+	ensure_pkgs "$TIER_SOURCE_PKG" "${BUILD_PKGS[@]}" "${machine[@]}" \
+		"${more[@]}"
 }
 
 source_version() {
@@ -203,12 +209,64 @@ ensure_modules() {
 		modules >&2
 }
 
+# prebuilt: Debian's kernel image and headers (scripts/debian-headers.sh:
+# apt-get download + dpkg-deb -x into the cache, nothing installed), the
+# image linked as $TIER_IMAGE_PATH, and the initramfs tool of boot-qemu.sh
+# (gen_init_cpio, from the kernel source of step 2: a headers dir has none)
+# built into $TIER_BUILD/usr.  Sets KDIR, the headers' dir.
+prebuilt_kernel() {
+	local img gen="$TIER_BUILD/usr/gen_init_cpio"
+	KDIR="$("$PYMM_ROOT/scripts/debian-headers.sh" headers)"
+	img="$("$PYMM_ROOT/scripts/debian-headers.sh" image)"
+	mkdir -p "$TIER_BUILD/usr"
+	ln -sfn "$img" "$TIER_IMAGE_PATH"
+	if [[ ! -x $gen || $gen -ot $TIER_KDIR_SRC/usr/gen_init_cpio.c ]]; then
+		gcc -O2 -o "$gen" "$TIER_KDIR_SRC/usr/gen_init_cpio.c"
+	fi
+	echo "prebuilt $(basename "$img")" >"$TIER_BUILD/.pymm-stamp"
+}
+
+# prebuilt: the modules built through DKMS against the headers in KDIR, in
+# a private DKMS tree in $TIER_BUILD (scripts/install.sh dkms-tree), copied
+# to mod/ in $TIER_MODDIR; then scripts/client built as a user builds it
+# (its Makefile, the staged pymm.h and the DKMS build's Module.symvers),
+# to client/ there.
+prebuilt_modules() {
+	local built ko kver staged client="$TIER_BUILD/client"
+	built="$("$PYMM_ROOT/scripts/install.sh" dkms-tree "$TIER_BUILD" "$KDIR")"
+	rm -rf "$TIER_MODDIR"
+	mkdir -p "$TIER_MODDIR/mod" "$TIER_MODDIR/client"
+	for ko in "$built"/*.ko; do
+		cp "$ko" "$TIER_MODDIR/mod/"
+	done
+	kver="$("$PYMM_ROOT/scripts/install.sh" kernel-release "$KDIR")"
+	staged="$(compgen -G "$TIER_BUILD/src/pymm-*")"
+	rm -rf "$client"
+	mkdir -p "$client"
+	cp "$PYMM_ROOT"/scripts/client/{Makefile,pymm_client.c} "$client/"
+	log "building scripts/client against $staged for $kver"
+	make -C "$client" KVER="$kver" KDIR="$KDIR" PYMM="$staged" >&2
+	cp "$client/pymm_client.ko" "$TIER_MODDIR/client/"
+}
+
 main() {
 	tier_load "${1:-uml}"
 	local what="${2:-kernel}" lock=.lock
 	[[ -z $TIER_FLAVOUR ]] || lock=".lock-$TIER_FLAVOUR"
-	[[ $TIER_KERNEL == build ]] ||
-		die "tier $TIER: no way to get a '$TIER_KERNEL' kernel yet"
+	case $TIER_KERNEL in
+	build) ;;
+	prebuilt)
+		ensure_deps
+		[[ $what == deps ]] && return 0
+		ensure_source
+		[[ $what == source ]] && return 0
+		with_lock "$lock"
+		prebuilt_kernel
+		[[ $what == kernel ]] || prebuilt_modules
+		return 0
+		;;
+	*) die "tier $TIER: no way to get a '$TIER_KERNEL' kernel" ;;
+	esac
 	case $what in
 	deps) ensure_deps ;;
 	source) ensure_deps && ensure_source ;;

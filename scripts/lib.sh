@@ -77,6 +77,8 @@ tier_load() {
 	TIER_TORTURE_DURATION=60
 	TIER_OUT="$PYMM_ROOT/results/check-$1"
 	TIER_MODES="check torture"
+	TIER_CHECK_MODE=check
+	TIER_CHECK_REPORT_ARGS=()
 	# shellcheck source=/dev/null
 	. "$PYMM_TIERS/$1.sh"
 	TIER_SOURCE_PKG="linux-source-$TIER_KVER"
