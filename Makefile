@@ -6,6 +6,8 @@
 #   make kernel           apt deps + kernel source + UML kernel in PYMM_CACHE
 #                         (TIER=NAME: the kernel of another tier)
 #   make run              boot UML, load pymm + pymm_demo, print debugfs
+#                         (CLIENT=<dir>: build and load your own client
+#                         module(s) instead, fail on what they leave)
 #   make check            the tiers in PYMM_CHECK_TIERS; one "N passed, M failed"
 #   make check-uml        KUnit in UML (2 passes) + kmemleak/lockdep/WARN checks
 #   make check-x86        the same in qemu (x86_64, TCG) with KASAN
@@ -49,7 +51,7 @@ kernel:
 	@$(PYMM_ROOT)/scripts/kernel.sh $(or $(TIER),uml)
 
 run:
-	@$(PYMM_ROOT)/scripts/run.sh
+	@$(PYMM_ROOT)/scripts/run.sh $(if $(CLIENT),"$(CLIENT)")
 
 check:
 	@$(PYMM_ROOT)/scripts/check.sh $(PYMM_CHECK_TIERS)
