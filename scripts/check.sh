@@ -40,6 +40,34 @@ check_tier() {
 		--kunit "$TIER_KDIR_SRC/tools/testing/kunit/kunit.py" \
 		--tier "$1" --cpus "$TIER_CPUS" --counts "$out/counts.json" ||
 		true
+	check_client "$1" "$out"
+}
+
+# check_client NAME OUT: on a UML tier that boots in run mode, `make run
+# CLIENT=scripts/client` (the README's client, built as a user's own;
+# ~10 s), into OUT/client/.  Counted only when it fails: one more failure
+# in OUT/counts.json.
+check_client() {
+	local out=$2
+	[[ $TIER_MACHINE == uml ]] && tier_boots run || return 0
+	if PYMM_OUT="$out/client" "$PYMM_ROOT/scripts/run.sh" \
+		"$PYMM_ROOT/scripts/client" >"$out/client.log" 2>&1; then
+		log "make run CLIENT=scripts/client: passed ($out/client.log)"
+		return 0
+	fi
+	tail -n 5 "$out/client.log"
+	echo "FAIL make run CLIENT=scripts/client (tier $1): see $out/client.log"
+	python3 - "$out/counts.json" <<-'PY'
+		import json, sys
+		try:
+		    c = json.load(open(sys.argv[1]))
+		except (OSError, ValueError):
+		    c = {"passed": 0, "failed": 1, "skipped": 0,
+		         "reasons": ["no results (" + sys.argv[1] + ")"]}
+		c["failed"] += 1
+		c.setdefault("reasons", []).append("make run CLIENT=scripts/client failed")
+		json.dump(c, open(sys.argv[1], "w"))
+	PY
 }
 
 # The tiers whose results dirs hold a run, NAME=DIR each, to

@@ -62,14 +62,16 @@ build_client() {
 # After a client run: what the guest reported, and the kernel's own
 # complaints, from the console.  Returns 1 if there is any.
 client_verdict() {
-	local bad=0
+	local bad=0 lines
 	if [[ -s $OUT/errors ]]; then
 		sed 's/^/run.sh: client: /' "$OUT/errors" >&2
 		bad=1
 	fi
-	if grep -E 'pymm: LEAK|WARNING:|BUG:|Oops|Kernel panic' \
-		"$OUT/console.log" >&2; then
-		log "client: the kernel reported the line(s) above"
+	lines="$(grep -E 'pymm: LEAK|WARNING:|BUG:|Oops|Kernel panic' \
+		"$OUT/console.log")" || true
+	if [[ -n $lines ]]; then
+		log "client: the kernel reported:"
+		echo "$lines" >&2
 		bad=1
 	fi
 	return "$bad"
