@@ -159,8 +159,11 @@ check_client_leftovers() {
 		blocks_inuse | large_allocs | err_*) ;;
 		*) continue ;;
 		esac
-		[ "$value" = 0 ] ||
-			error "the client left $name $value after its rmmod (want 0)"
+		[ "$value" = 0 ] && continue
+		case $name in
+		err_*) error "pymm counted $name $value: the client passed it a bad pointer (see its report above)" ;;
+		*) error "the client left $name $value after its rmmod (want 0)" ;;
+		esac
 	done <"$PYMM_DEBUGFS/summary"
 	for dir in "$PYMM_DEBUGFS"/heaps/*/; do
 		[ -d "$dir" ] || continue

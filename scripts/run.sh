@@ -59,6 +59,11 @@ build_client() {
 	echo "${kos[*]}"
 }
 
+# The kernel's lines that fail a client run: pymm's leak reports at its
+# unload, its bad-pointer reports (each a WARN: "pymm: pymm_free(...):
+# double free"), and any WARNING, BUG, Oops or panic.
+KERNEL_COMPLAINTS='pymm: LEAK|pymm: [a-z_]+\([^)]*\): |WARNING:|BUG:|Oops|Kernel panic'
+
 # After a client run: what the guest reported, and the kernel's own
 # complaints, from the console.  Returns 1 if there is any.
 client_verdict() {
@@ -67,8 +72,7 @@ client_verdict() {
 		sed 's/^/run.sh: client: /' "$OUT/errors" >&2
 		bad=1
 	fi
-	lines="$(grep -E 'pymm: LEAK|WARNING:|BUG:|Oops|Kernel panic' \
-		"$OUT/console.log")" || true
+	lines="$(grep -E "$KERNEL_COMPLAINTS" "$OUT/console.log")" || true
 	if [[ -n $lines ]]; then
 		log "client: the kernel reported:"
 		echo "$lines" >&2
