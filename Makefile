@@ -6,6 +6,8 @@
 #   make kernel           apt deps + kernel source + UML kernel in PYMM_CACHE
 #                         (TIER=NAME: the kernel of another tier)
 #   make run              boot UML, load pymm + pymm_demo, print debugfs
+#   make run CLIENT=<dir> the same with the client module(s) built in <dir>
+#                         instead of the demo; fails if they leak
 #   make check            the tiers in PYMM_CHECK_TIERS; one "N passed, M failed"
 #   make check-uml        KUnit in UML (2 passes) + kmemleak/lockdep/WARN checks
 #   make check-x86        the same in qemu (x86_64, TCG) with KASAN
@@ -58,7 +60,7 @@ kernel:
 	@$(PYMM_ROOT)/scripts/kernel.sh $(or $(TIER),uml)
 
 run:
-	@$(PYMM_ROOT)/scripts/run.sh
+	@$(PYMM_ROOT)/scripts/run.sh $(if $(CLIENT),"$(CLIENT)")
 
 check:
 	@$(PYMM_ROOT)/scripts/check.sh $(PYMM_CHECK_TIERS)

@@ -12,6 +12,8 @@
 # modules-*.txt, transcript.txt), the files scripts/check-report.py reads.
 # Exits with the VM's status (124 or 137: timeout).  Environment:
 #   PYMM_BENCH_ARGS    args for pymm_bench.ko
+#   PYMM_CLIENT_KOS    run mode, UML only: a user's client modules (host
+#                      paths, space-separated) loaded instead of the demo
 #   PYMM_DEBUGFS       debugfs dir printed by `run` (/sys/kernel/debug/pymm)
 #   PYMM_PASS_A_ARGS PYMM_PASS_B_ARGS  core module args per check pass
 #   PYMM_KUNIT_ARGS    args for the KUnit module (every pass)
@@ -49,6 +51,18 @@ mode_modules() {
 	esac
 }
 
+# PYMM_CLIENT_KOS: only in run mode, and only on UML, whose guest sees the
+# host's files at their paths (no initramfs to copy them into).
+check_client() {
+	local ko
+	[[ -n ${PYMM_CLIENT_KOS:-} ]] || return 0
+	[[ $MODE == run && $TIER_MACHINE == uml ]] ||
+		die "PYMM_CLIENT_KOS: only in run mode on a UML tier"
+	for ko in $PYMM_CLIENT_KOS; do
+		[[ $ko == /* && -f $ko ]] || die "client module not found: $ko"
+	done
+}
+
 # Single-quote $1 for sh.
 quote() {
 	local s=${1//\'/\'\\\'\'}
@@ -67,6 +81,7 @@ write_params() {
 		[PYMM_BENCH_KO]=$(guest_ko "$BENCH")
 		[PYMM_TORTURE_KO]=$(guest_ko "$TORTURE")
 		[PYMM_BENCH_ARGS]=${PYMM_BENCH_ARGS-}
+		[PYMM_CLIENT_KOS]=${PYMM_CLIENT_KOS-}
 		[PYMM_DEBUGFS]=${PYMM_DEBUGFS:-/sys/kernel/debug/pymm}
 		[PYMM_PASS_A_ARGS]=${PYMM_PASS_A_ARGS-$TIER_PASS_A_ARGS}
 		[PYMM_PASS_B_ARGS]=${PYMM_PASS_B_ARGS-$TIER_PASS_B_ARGS}
@@ -143,6 +158,7 @@ main() {
 	for ko in $(mode_modules "$MODE"); do
 		[[ -f $TIER_MODDIR/$ko ]] || die "module not built: $TIER_MODDIR/$ko"
 	done
+	check_client
 	# shellcheck source-path=SCRIPTDIR source=boot-uml.sh
 	. "$PYMM_ROOT/scripts/boot-$TIER_MACHINE.sh"
 	mkdir -p "$out"

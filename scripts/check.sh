@@ -42,6 +42,42 @@ check_tier() {
 		--kunit "$TIER_KDIR_SRC/tools/testing/kunit/kunit.py" \
 		--tier "$1" --cpus "$TIER_CPUS" --counts "$out/counts.json" \
 		"${TIER_CHECK_REPORT_ARGS[@]}" || true
+	check_client "$1" "$out"
+}
+
+# check_client NAME OUT: on a UML tier that boots in run mode, `make run
+# CLIENT=scripts/example` (the README's client, built as a user's own;
+# ~10 s), into OUT/client/.  One more case in OUT/counts.json: passed or
+# failed.
+check_client() {
+	local out=$2
+	[[ $TIER_MACHINE == uml ]] && tier_boots run || return 0
+	if PYMM_OUT="$out/client" "$PYMM_ROOT/scripts/run.sh" \
+		"$PYMM_ROOT/scripts/example" >"$out/client.log" 2>&1; then
+		log "make run CLIENT=scripts/example: passed ($out/client.log)"
+		count_client "$out/counts.json" passed
+		return 0
+	fi
+	tail -n 5 "$out/client.log"
+	echo "FAIL make run CLIENT=scripts/example (tier $1): see $out/client.log"
+	count_client "$out/counts.json" failed
+}
+
+# count_client COUNTS passed|failed: one more case in the tier's counts.
+count_client() {
+	python3 - "$1" "$2" <<-'PY'
+		import json, sys
+		try:
+		    c = json.load(open(sys.argv[1]))
+		except (OSError, ValueError):
+		    c = {"passed": 0, "failed": 1, "skipped": 0,
+		         "reasons": ["no results (" + sys.argv[1] + ")"]}
+		c[sys.argv[2]] += 1
+		if sys.argv[2] == "failed":
+		    c.setdefault("reasons", []).append(
+		        "make run CLIENT=scripts/example failed")
+		json.dump(c, open(sys.argv[1], "w"))
+	PY
 }
 
 # The tiers whose results dirs hold a run, NAME=DIR each, to

@@ -13,7 +13,10 @@
 #
 # The params set PYMM_MODE and the module paths and arguments:
 # run:   insmod core + demo, cat every file under the debugfs dir, rmmod
-#        demo, cat summary, rmmod core.
+#        demo, cat summary, rmmod core.  With PYMM_CLIENT_KOS (a user's
+#        client modules, `make run CLIENT=<dir>`) those instead of the
+#        demo, loaded in order and unloaded in reverse; then an error for
+#        each block, large block, heap or err_* count they left.
 # bench: insmod core, insmod pymm_bench.ko (it prints its figures and
 #        fails its load on purpose), rmmod core.
 # check: fault-injection + kmemleak setup, then per pass (A: pymm.ko
@@ -139,11 +142,79 @@ run_mode() {
 	run rmmod "$(modname "$PYMM_CORE_KO")"
 }
 
-# run_mode onto the console and into $OUT/transcript.txt.  A pipe loses
-# its status (dash has no pipefail): it is left in a file instead.
+# Load the clients in order; stop at the first that fails.  Sets
+# CLIENTS_LOADED to the names of those loaded, the last first.
+load_clients() {
+	CLIENTS_LOADED=
+	for ko in $PYMM_CLIENT_KOS; do
+		if ! run insmod "$ko"; then
+			error "insmod $ko failed: its init returned an error (see above)"
+			return 0
+		fi
+		CLIENTS_LOADED="$(modname "$ko") $CLIENTS_LOADED"
+	done
+}
+
+# What the clients left behind, from the summary: every small or large
+# block still live, and any bad pointer, double free or corruption
+# pymm counted; and every heap not destroyed (its debugfs dir).
+check_client_leftovers() {
+	while read -r name value; do
+		case $name in
+		blocks_inuse | large_allocs | err_*) ;;
+		*) continue ;;
+		esac
+		[ "$value" = 0 ] && continue
+		case $name in
+		err_*) error "pymm counted $name $value: the client passed it a bad pointer (see its report above)" ;;
+		*) error "the client left $name $value after its rmmod (want 0)" ;;
+		esac
+	done <"$PYMM_DEBUGFS/summary"
+	for dir in "$PYMM_DEBUGFS"/heaps/*/; do
+		[ -d "$dir" ] || continue
+		dir=${dir%/}
+		error "the client left heap ${dir##*/} (never destroyed)"
+	done
+}
+
+# run mode with a user's client modules instead of the demo: every step
+# goes on after a failure, so that pymm is unloaded (and says what leaked)
+# whenever it can be.
+client_mode() {
+	need_file "$PYMM_CORE_KO"
+	for ko in $PYMM_CLIENT_KOS; do
+		need_file "$ko"
+	done
+	run insmod "$PYMM_CORE_KO"
+	load_clients
+	cat_tree "$PYMM_DEBUGFS"
+	collect_heaps
+	for name in $CLIENTS_LOADED; do
+		run rmmod "$name" || error "rmmod $name failed"
+	done
+	echo "== $PYMM_DEBUGFS/summary (after the client's rmmod) =="
+	cat "$PYMM_DEBUGFS/summary"
+	check_client_leftovers
+	run sh -c 'echo 2 > /proc/sys/vm/drop_caches'
+	echo "== $PYMM_DEBUGFS/summary (after the shrinkers) =="
+	cat "$PYMM_DEBUGFS/summary"
+	run rmmod "$(modname "$PYMM_CORE_KO")" ||
+		error "rmmod $(modname "$PYMM_CORE_KO") failed"
+}
+
+# run_mode (or client_mode) onto the console and into
+# $OUT/transcript.txt.  A pipe loses its status (dash has no pipefail): it
+# is left in a file instead.
 run_mode_logged() {
 	rm -f "$OUT/run.rc"
-	{ run_mode; echo 0 >"$OUT/run.rc"; } 2>&1 | tee "$OUT/transcript.txt"
+	{
+		if [ -n "${PYMM_CLIENT_KOS:-}" ]; then
+			client_mode
+		else
+			run_mode
+		fi
+		echo 0 >"$OUT/run.rc"
+	} 2>&1 | tee "$OUT/transcript.txt"
 	[ -f "$OUT/run.rc" ] || return 1
 	rm -f "$OUT/run.rc"
 }

@@ -13,7 +13,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 tier_load uml
-read -ra LINT_DIRS <<<"${PYMM_LINT_DIRS:-mod include kunit}"
+read -ra LINT_DIRS <<<"${PYMM_LINT_DIRS:-mod include kunit scripts/example scripts/client}"
 FAILED=()
 
 sources() {
