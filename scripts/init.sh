@@ -26,7 +26,7 @@
 #        suite alone; then a final kmemleak scan.
 # distro: (the distro tier's kernel has no KUnit or kmemleak) insmod core,
 #        demo and the client built against the installed pymm
-#        ($PYMM_CLIENT_KO $PYMM_CLIENT_ARGS), cat every file under the
+#        ($PYMM_DISTRO_CLIENT_KO $PYMM_CLIENT_ARGS), cat every file under the
 #        debugfs dir, rmmod client, demo and core (core last: it reports
 #        blocks they left behind as "pymm: LEAK"), then the torture run.
 # torture: kmemleak setup, insmod core, insmod pymm_torture.ko
@@ -356,7 +356,7 @@ rmmod_loaded() {
 
 distro_mode() {
 	for ko in "$PYMM_CORE_KO" "$PYMM_DEMO_KO" "$PYMM_TORTURE_KO" \
-		"$PYMM_CLIENT_KO"; do
+		"$PYMM_DISTRO_CLIENT_KO"; do
 		need_file "$ko"
 	done
 	mark "distro begin"
@@ -366,11 +366,11 @@ distro_mode() {
 		run insmod "$PYMM_DEMO_KO" ||
 			error "distro: insmod $PYMM_DEMO_KO failed"
 		# shellcheck disable=SC2086 # the arguments are words
-		run insmod "$PYMM_CLIENT_KO" $PYMM_CLIENT_ARGS ||
-			error "distro: insmod $PYMM_CLIENT_KO failed (the client)"
+		run insmod "$PYMM_DISTRO_CLIENT_KO" $PYMM_CLIENT_ARGS ||
+			error "distro: insmod $PYMM_DISTRO_CLIENT_KO failed (the client)"
 		cat_tree "$PYMM_DEBUGFS"
 		collect_heaps
-		rmmod_loaded "$PYMM_CLIENT_KO" distro
+		rmmod_loaded "$PYMM_DISTRO_CLIENT_KO" distro
 		rmmod_loaded "$PYMM_DEMO_KO" distro
 		rmmod_loaded "$PYMM_CORE_KO" distro
 	fi
