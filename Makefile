@@ -95,6 +95,7 @@ install:
 clean:
 	@if [ -f $(KDIR)/Makefile ]; then \
 		$(MAKE) -C $(KDIR) $(KARCH) M=$(PYMM_ROOT) clean; \
+		$(MAKE) -C $(KDIR) $(KARCH) M=$(PYMM_ROOT)/scripts/example clean; \
 	else \
 		echo "no kernel build dir at $(KDIR): nothing to clean"; \
 	fi
