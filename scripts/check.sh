@@ -46,26 +46,34 @@ check_tier() {
 }
 
 # check_client NAME OUT: on a UML tier that boots in run mode, `make run
-# CLIENT=scripts/example` (the README's client, built as a user's own;
-# ~10 s), into OUT/client/.  One more case in OUT/counts.json: passed or
-# failed.
+# CLIENT=<dir>` for the README's client example exactly as the README shows
+# it (scripts/readme-client.py writes it to OUT/readme-client/) and for
+# scripts/example (the same client, with a large block and its own exit);
+# ~5 s each, into OUT/client-*/.  Each is one more case in OUT/counts.json.
 check_client() {
-	local out=$2
+	local out=$2 dir name
 	[[ $TIER_MACHINE == uml ]] && tier_boots run || return 0
-	if PYMM_OUT="$out/client" "$PYMM_ROOT/scripts/run.sh" \
-		"$PYMM_ROOT/scripts/example" >"$out/client.log" 2>&1; then
-		log "make run CLIENT=scripts/example: passed ($out/client.log)"
-		count_client "$out/counts.json" passed
-		return 0
-	fi
-	tail -n 5 "$out/client.log"
-	echo "FAIL make run CLIENT=scripts/example (tier $1): see $out/client.log"
-	count_client "$out/counts.json" failed
+	python3 "$PYMM_ROOT/scripts/readme-client.py" "$PYMM_ROOT/README.md" \
+		"$out/readme-client" ||
+		{ count_client "$out/counts.json" failed "README example"; return; }
+	for dir in "$out/readme-client" "$PYMM_ROOT/scripts/example"; do
+		name=${dir##*/}
+		if PYMM_OUT="$out/client-$name" "$PYMM_ROOT/scripts/run.sh" \
+			"$dir" >"$out/client-$name.log" 2>&1; then
+			log "make run CLIENT=$dir: passed ($out/client-$name.log)"
+			count_client "$out/counts.json" passed
+			continue
+		fi
+		tail -n 5 "$out/client-$name.log"
+		echo "FAIL make run CLIENT=$dir (tier $1): see $out/client-$name.log"
+		count_client "$out/counts.json" failed "make run CLIENT=$dir"
+	done
 }
 
-# count_client COUNTS passed|failed: one more case in the tier's counts.
+# count_client COUNTS passed|failed [WHAT]: one more case in the tier's
+# counts; a failure names WHAT.
 count_client() {
-	python3 - "$1" "$2" <<-'PY'
+	python3 - "$1" "$2" "${3:-}" <<-'PY'
 		import json, sys
 		try:
 		    c = json.load(open(sys.argv[1]))
@@ -74,8 +82,7 @@ count_client() {
 		         "reasons": ["no results (" + sys.argv[1] + ")"]}
 		c[sys.argv[2]] += 1
 		if sys.argv[2] == "failed":
-		    c.setdefault("reasons", []).append(
-		        "make run CLIENT=scripts/example failed")
+		    c.setdefault("reasons", []).append(sys.argv[3] + " failed")
 		json.dump(c, open(sys.argv[1], "w"))
 	PY
 }
