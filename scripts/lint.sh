@@ -6,7 +6,11 @@
 #      failing on any compiler/sparse warning in our files and on any
 #      modpost warning;
 #   3. shellcheck on the harness scripts and the tier descriptions
-#      (scripts/tiers/), if shellcheck is installed.
+#      (scripts/tiers/), if shellcheck is installed;
+#   4. the same W=1 + sparse build against Linux 6.1: Debian 12's headers,
+#      and its source with KUnit for pymm_kunit.ko (scripts/debian-headers.sh
+#      build; about a minute once its packages are in the cache).
+#      PYMM_LINT_61=0 skips it.
 # Exits non-zero on any finding.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -94,6 +98,9 @@ main() {
 	run_checkpatch
 	run_warning_build
 	run_shellcheck
+	if [[ ${PYMM_LINT_61:-1} != 0 ]]; then
+		"$PYMM_ROOT/scripts/debian-headers.sh" build || FAILED+=(linux-6.1)
+	fi
 	if ((${#FAILED[@]})); then
 		die "lint failed: ${FAILED[*]}"
 	fi
