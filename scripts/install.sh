@@ -33,15 +33,9 @@ NAME="pymm/$PYMM_VERSION"
 # stage DEST: the sources DKMS builds from, and dkms.conf, into DEST.
 stage() {
 	local dest=$1
+	copy_module_sources "$PYMM_ROOT" "$dest" --exclude='/scripts/' \
+		--exclude='/symvers/' --exclude='/dkms.conf'
 	mkdir -p "$dest/scripts"
-	rsync -r -c --delete \
-		--exclude='*.mod.c' --exclude='/scripts/' --exclude='/symvers/' \
-		--exclude='/dkms.conf' \
-		--include='/Kbuild' --include='/include/' --include='/mod/' \
-		--include='/kunit/' --exclude='/*' \
-		--include='*/' --include='*.c' --include='*.h' \
-		--include='Kbuild' --include='Makefile' --exclude='*' \
-		"$PYMM_ROOT/" "$dest/"
 	install -m 0755 "$PYMM_ROOT/scripts/dkms-post-build.sh" "$dest/scripts/"
 	sed "s/@PYMM_VERSION@/$PYMM_VERSION/" "$PYMM_ROOT/scripts/dkms.conf" \
 		>"$dest/dkms.conf"

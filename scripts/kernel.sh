@@ -182,14 +182,7 @@ ensure_kernel() {
 }
 
 sync_sources() {
-	mkdir -p "$TIER_MODSRC"
-	rsync -r -c --delete \
-		--exclude='*.mod.c' \
-		--include='/Kbuild' --include='/include/' --include='/mod/' \
-		--include='/kunit/' --exclude='/*' \
-		--include='*/' --include='*.c' --include='*.h' \
-		--include='Kbuild' --include='Makefile' --exclude='*' \
-		"$PYMM_M/" "$TIER_MODSRC/"
+	copy_module_sources "$PYMM_M" "$TIER_MODSRC"
 }
 
 # A copy is cleaned when its kernel changed (the stamp it was built

@@ -92,3 +92,19 @@ tier_load() {
 tier_boots() {
 	[[ " $TIER_MODES " == *" $1 "* ]]
 }
+
+# copy_module_sources SRC DEST [RSYNC-OPTION...]: the module sources of
+# tree SRC (Kbuild, include/, mod/, kunit/: .c, .h, Kbuild, Makefile) into
+# DEST, by content, so unchanged files keep their times; the options (e.g.
+# more --exclude rules) come before the selection.
+copy_module_sources() {
+	local src=$1 dest=$2
+	shift 2
+	mkdir -p "$dest"
+	rsync -r -c --delete --exclude='*.mod.c' "$@" \
+		--include='/Kbuild' --include='/include/' --include='/mod/' \
+		--include='/kunit/' --exclude='/*' \
+		--include='*/' --include='*.c' --include='*.h' \
+		--include='Kbuild' --include='Makefile' --exclude='*' \
+		"$src/" "$dest/"
+}
