@@ -490,7 +490,7 @@ static enum hrtimer_restart gc_conc_tick(struct hrtimer *t)
 		}
 	}
 	spin_unlock(&cc->lock);
-	pymm_put(n);		/* dies here, in hardirq */
+	pymm_put(n);		/* dies here, in hardirq on !PREEMPT_RT */
 	if (READ_ONCE(cc->stopping))
 		return HRTIMER_NORESTART;
 	hrtimer_forward_now(t, ns_to_ktime(GC_CONC_TICK_US * NSEC_PER_USEC));
@@ -511,13 +511,17 @@ static unsigned int gc_other_cpu(unsigned int self, unsigned int n)
 	return self;
 }
 
-/* Runs on the timer's CPU (by IPI): the timer stays there. */
+/*
+ * Runs on the timer's CPU (by IPI): the timer stays there.  A soft timer:
+ * it allocates, which PREEMPT_RT allows in no hard interrupt (on !RT it
+ * still runs in hardirq context).
+ */
 static void gc_conc_start_timer(void *arg)
 {
 	struct gc_conc *cc = arg;
 
 	hrtimer_start(&cc->timer, ns_to_ktime(GC_CONC_TICK_US * NSEC_PER_USEC),
-		      HRTIMER_MODE_REL_PINNED_HARD);
+		      HRTIMER_MODE_REL_PINNED);
 }
 
 static void gc_collection_concurrent_with_mutators_frees_nothing_reachable(struct kunit *test)
@@ -562,7 +566,7 @@ static void gc_collection_concurrent_with_mutators_frees_nothing_reachable(struc
 		kthread_bind(mut[i].task, gc_other_cpu(cc->collector_cpu, i));
 		wake_up_process(mut[i].task);
 	}
-	hrtimer_init(&cc->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
+	hrtimer_init(&cc->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
 	cc->timer.function = gc_conc_tick;
 	cc->timer_cpu = gc_other_cpu(cc->collector_cpu, 0);
 	KUNIT_ASSERT_EQ(test, smp_call_function_single(cc->timer_cpu,

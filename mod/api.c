@@ -12,8 +12,15 @@
  * A pointer that is neither is refused and reported (report.c: one
  * WARN_ONCE per kind of error, every occurrence counted in debugfs
  * "summary"), and nothing is changed.
+ *
+ * Calling contexts are kmalloc()'s: on !PREEMPT_RT any context, hard
+ * interrupts included, given a @gfp that does not sleep; on PREEMPT_RT,
+ * where pymm's locks sleep, only where a spinlock_t may be taken.  Every
+ * entry point checks the latter on every call (pymm_check_context()), not
+ * only on the paths that reach a lock.
  */
 #include <linux/export.h>
+#include <linux/lockdep.h>
 #include <linux/minmax.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
@@ -25,6 +32,17 @@
 #include "large.h"
 #include "pymm_kasan.h"
 #include "report.h"
+
+/*
+ * On PREEMPT_RT: not in hard interrupt context, with interrupts off or
+ * under a raw spinlock (lockdep's check; a spinlock_t holder passes, as
+ * its lock leaves preemption on there).
+ */
+static __always_inline void pymm_check_context(void)
+{
+	if (IS_ENABLED(CONFIG_PREEMPT_RT))
+		lockdep_assert_preemption_enabled();
+}
 
 static bool pymm_gfp_ok(gfp_t gfp)
 {
@@ -45,12 +63,14 @@ static bool pymm_gfp_ok(gfp_t gfp)
  * returns %ZERO_SIZE_PTR, which may be freed but not dereferenced.
  * %__GFP_ZERO zeroes the block.  Zone modifiers are refused with a warning.
  *
- * Context: any context if @gfp does not allow sleeping.
+ * Context: any context if @gfp does not allow sleeping; on PREEMPT_RT, not
+ * in hard interrupt context, with interrupts off or under a raw spinlock.
  * Return: the block, %ZERO_SIZE_PTR, or NULL if memory could not be had.
  */
 void *pymm_malloc(size_t size, gfp_t gfp)
 {
 	might_alloc(gfp);
+	pymm_check_context();
 	if (unlikely(!pymm_gfp_ok(gfp)))
 		return NULL;
 	if (unlikely(!size))
@@ -68,7 +88,8 @@ EXPORT_SYMBOL_GPL(pymm_malloc);
  *
  * pymm_malloc() with %__GFP_ZERO.
  *
- * Context: any context if @gfp does not allow sleeping.
+ * Context: any context if @gfp does not allow sleeping; on PREEMPT_RT, not
+ * in hard interrupt context, with interrupts off or under a raw spinlock.
  * Return: the zeroed block, %ZERO_SIZE_PTR, or NULL.
  */
 void *pymm_zalloc(size_t size, gfp_t gfp)
@@ -107,12 +128,14 @@ static size_t pymm_block_size(const void *p, const char *caller)
  * twice (caught whenever it is on one of its pool's free lists, on any
  * CPU: see pymm_link_code()) is reported and left alone.
  *
- * Context: any context.
+ * Context: any context; on PREEMPT_RT, not in hard interrupt context, with
+ * interrupts off or under a raw spinlock.
  */
 void pymm_free(const void *p)
 {
 	int err;
 
+	pymm_check_context();
 	if (unlikely(ZERO_OR_NULL_PTR(p)))
 		return;
 	if (likely(pymm_small_free(p)))
@@ -127,13 +150,15 @@ EXPORT_SYMBOL_GPL(pymm_free);
  * pymm_usable_size - bytes that may be used in a block
  * @p: a live block, %ZERO_SIZE_PTR or NULL
  *
- * Context: any context.
+ * Context: any context; on PREEMPT_RT, not in hard interrupt context, with
+ * interrupts off or under a raw spinlock.
  * Return: the size of @p's class for a small block, ksize() for a large
  * one, 0 for NULL and %ZERO_SIZE_PTR, and 0 (with a report) for a pointer
  * that is not a live pymm block.
  */
 size_t pymm_usable_size(const void *p)
 {
+	pymm_check_context();
 	if (ZERO_OR_NULL_PTR(p))
 		return 0;
 	return pymm_block_size(p, "pymm_usable_size");
@@ -154,7 +179,8 @@ EXPORT_SYMBOL_GPL(pymm_usable_size);
  * usable size are zeroed, and a new block's bytes past the copied contents
  * are zero.
  *
- * Context: any context if @gfp does not allow sleeping.
+ * Context: any context if @gfp does not allow sleeping; on PREEMPT_RT, not
+ * in hard interrupt context, with interrupts off or under a raw spinlock.
  * Return: the block, which may have moved; NULL if memory could not be had
  * or @p is not a live block (reported), in which case @p is untouched.
  */
@@ -163,6 +189,7 @@ void *pymm_realloc(void *p, size_t new_size, gfp_t gfp)
 	size_t old;
 	void *q;
 
+	pymm_check_context();
 	if (ZERO_OR_NULL_PTR(p))
 		return pymm_malloc(new_size, gfp);
 	old = pymm_block_size(p, "pymm_realloc");

@@ -250,12 +250,13 @@ static int pymm_pool_check(struct pymm_class *cls, struct pymm_pool *pool,
  * @pool: the pool @p lies in
  * @p: the block
  * @empty: set to an arena the caller must release with pymm_arena_release()
- *	once interrupts are on again, or NULL
+ *	once the per-CPU lock is dropped, or NULL
  *
  * The free of debug mode, and of a block whose pool is not this CPU's
  * current pool.  A pool that was full goes back to the front of usedpools,
  * and one that empties goes back to its arena, unless a CPU owns it.  Called
- * with interrupts off; takes the class lock.
+ * under cpu.c's per-CPU local lock (on !PREEMPT_RT: with interrupts off);
+ * takes the class lock.
  *
  * Return: 0, or the pymm_error the caller must report.  A refused pointer
  * (pymm_refused()) leaves every pool untouched; a damaged red zone
@@ -360,15 +361,14 @@ void pymm_test_set_free_link(void *block, void *next)
 {
 	struct pymm_class *cls = NULL;
 	struct pymm_arena *arena;
-	unsigned long flags;
 
-	local_irq_save(flags);
+	rcu_read_lock();
 	arena = pymm_arena_lookup(block);
 	if (arena)
 		cls = pymm_pool_class(pymm_arena_pool(arena, block));
 	if (!WARN_ON_ONCE(!cls))
 		pymm_set_free_link(cls, block, next);
-	local_irq_restore(flags);
+	rcu_read_unlock();
 }
 EXPORT_SYMBOL_NS_GPL(pymm_test_set_free_link, EXPORTED_FOR_KUNIT_TESTING);
 #endif

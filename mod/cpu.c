@@ -18,8 +18,8 @@
  * A block freed on the CPU that owns its pool goes onto the CPU's private
  * free list; one freed anywhere else goes onto the pool's shared list under
  * the class lock (class.c).  Either way it is back on its pool's free list.
- * Allocation pops the private list, else carves the pool, both with
- * interrupts off and no lock.  Only when both are used up does the CPU take
+ * Allocation pops the private list, else carves the pool, both under the
+ * CPU's own local lock (pymm_cpu.lock) and no shared lock.  Only when both are used up does the CPU take
  * the class lock: it takes over the shared list if other CPUs have freed
  * into the pool, and otherwise hands the pool back (it is full) and takes a
  * new current pool from the head of usedpools, or a fresh one from the
@@ -33,8 +33,17 @@
  * back to its arena, however many blocks are free in it, until it is
  * handed back: by unload and CPU hotplug (every current pool), and by the
  * shrinker (those with nothing in use, the only ones whose return gives
- * memory back; only the CPUs owning one are interrupted).  Arenas emptied
- * by a hand-back in an IPI are given back after the IPIs, not in them.
+ * memory back; only the CPUs owning one are asked).  A CPU hands its pools
+ * back itself, in a work item bound to it (there is no IPI: see
+ * pymm_flush_work), and the arenas that empties are given back by the
+ * caller once every CPU is done.
+ *
+ * Locking: pymm_cpu.lock, a local_lock_t, guards a CPU's state.  On
+ * !PREEMPT_RT it disables interrupts, so the fast path may be entered from
+ * any context, hardirq included; on PREEMPT_RT it is a per-CPU sleeping
+ * lock, and pymm may be called wherever a spinlock_t may be taken (see
+ * README, "Calling contexts").  Nested inside it: the class lock, then the
+ * arena lock (pymm_internal.h).  No page is allocated or freed under it.
  *
  * Double frees: a block on the private list of another CPU cannot be
  * looked for there, so free-list links are encoded and a block handed out
@@ -55,8 +64,11 @@
 #include <linux/cpu.h>
 #include <linux/cpuhotplug.h>
 #include <linux/llist.h>
+#include <linux/local_lock.h>
+#include <linux/mutex.h>
 #include <linux/percpu.h>
 #include <linux/smp.h>
+#include <linux/workqueue.h>
 
 #include "arena.h"
 #include "class.h"
@@ -74,8 +86,8 @@
  * @frees:	blocks of the class given back on this CPU since load
  * @requested:	sum of the sizes asked for in those allocations
  *
- * Only its CPU touches it, with interrupts off; debugfs reads the counters
- * without synchronisation.
+ * Only its CPU touches it, under its CPU's pymm_cpu.lock; debugfs reads
+ * the counters without synchronisation.
  */
 struct pymm_cpu_class {
 	void *freelist;
@@ -86,16 +98,35 @@ struct pymm_cpu_class {
 	u64 requested;
 };
 
-static DEFINE_PER_CPU_ALIGNED(struct pymm_cpu_class,
-			      pymm_cpu_classes[PYMM_NR_CLASSES]);
+/**
+ * struct pymm_cpu - one CPU's state
+ * @lock:	serialises the CPU's users of @cls: on !PREEMPT_RT it disables
+ *		interrupts (and is checked by lockdep), on PREEMPT_RT it is a
+ *		per-CPU sleeping lock and the holder cannot migrate
+ * @cls:	the state of each size class
+ */
+struct pymm_cpu {
+	local_lock_t lock;
+	struct pymm_cpu_class cls[PYMM_NR_CLASSES];
+};
+
+static DEFINE_PER_CPU_ALIGNED(struct pymm_cpu, pymm_cpu) = {
+	.lock = INIT_LOCAL_LOCK(lock),
+};
+
+/* @cpu's state for class @i. */
+static struct pymm_cpu_class *pymm_cpu_class(unsigned int cpu, unsigned int i)
+{
+	return &per_cpu_ptr(&pymm_cpu, cpu)->cls[i];
+}
 
 /* Current pools of all CPUs: the shrinker's count skips its walk at 0. */
 static atomic_long_t pymm_pools_owned;
 
-/* This CPU's state for class @cls; interrupts must be off. */
+/* This CPU's state for class @cls; pymm_cpu.lock must be held. */
 static inline struct pymm_cpu_class *pymm_this_cpu(struct pymm_class *cls)
 {
-	return this_cpu_ptr(&pymm_cpu_classes[cls - pymm_classes]);
+	return this_cpu_ptr(&pymm_cpu.cls[cls - pymm_classes]);
 }
 
 static enum cpuhp_state pymm_cpuhp_state;
@@ -268,7 +299,7 @@ static bool pymm_cpu_used_up(struct pymm_class *cls, struct pymm_cpu_class *pc)
 /*
  * @pc's current pool has just given its last private block.  Take over
  * what other CPUs freed into it, or hand it back: it is full then.  Called
- * on @pc's CPU with interrupts off.
+ * on @pc's CPU under its pymm_cpu.lock.
  */
 static void pymm_cpu_retire(struct pymm_class *cls, struct pymm_cpu_class *pc)
 {
@@ -290,7 +321,7 @@ static void pymm_cpu_retire(struct pymm_class *cls, struct pymm_cpu_class *pc)
 /*
  * Give this CPU a current pool of @cls: the head of usedpools, or a fresh
  * pool from the arenas, which are grown if needed.  Called and returns with
- * interrupts off, but enables them (and so may move to another CPU) around
+ * pymm_cpu.lock held, but drops it (and so may move to another CPU) around
  * growing the arenas.  Gives up once growing failed and no pool turned up
  * since.  Return: this CPU's state, now with a current pool, or NULL.
  */
@@ -322,9 +353,9 @@ static struct pymm_cpu_class *pymm_cpu_refill(struct pymm_class *cls,
 			return pc;
 		if (err)
 			return NULL;
-		local_irq_restore(*flags);
+		local_unlock_irqrestore(&pymm_cpu.lock, *flags);
 		err = pymm_arena_grow(pymm_meta_gfp(gfp));
-		local_irq_save(*flags);
+		local_lock_irqsave(&pymm_cpu.lock, *flags);
 	}
 }
 
@@ -342,11 +373,11 @@ static void *pymm_cpu_class_alloc(struct pymm_class *cls, size_t size,
 	block = pymm_class_alloc(cls, size, gfp);
 	if (!block)
 		return NULL;
-	local_irq_save(flags);
+	local_lock_irqsave(&pymm_cpu.lock, flags);
 	pc = pymm_this_cpu(cls);
 	pc->allocs++;
 	pc->requested += size;
-	local_irq_restore(flags);
+	local_unlock_irqrestore(&pymm_cpu.lock, flags);
 	return block;
 }
 
@@ -367,12 +398,12 @@ void *pymm_small_alloc(size_t size, gfp_t gfp)
 	if (static_branch_unlikely(&pymm_debug_key))
 		return pymm_cpu_class_alloc(cls, size, gfp);
 
-	local_irq_save(flags);
+	local_lock_irqsave(&pymm_cpu.lock, flags);
 	pc = pymm_this_cpu(cls);
 	if (unlikely(!pc->freelist && !pc->pool)) {
 		pc = pymm_cpu_refill(cls, gfp, &flags);
 		if (unlikely(!pc)) {
-			local_irq_restore(flags);
+			local_unlock_irqrestore(&pymm_cpu.lock, flags);
 			return NULL;
 		}
 	}
@@ -382,7 +413,7 @@ void *pymm_small_alloc(size_t size, gfp_t gfp)
 		pymm_cpu_retire(cls, pc);
 	pc->allocs++;
 	pc->requested += size;
-	local_irq_restore(flags);
+	local_unlock_irqrestore(&pymm_cpu.lock, flags);
 
 	pymm_block_handout(cls, block, size, gfp);
 	return block;
@@ -390,7 +421,7 @@ void *pymm_small_alloc(size_t size, gfp_t gfp)
 
 /*
  * Is @p a live block of @pc's current pool?  The pool cannot change hands
- * under us (interrupts are off and only this CPU hands it back), and its
+ * under us (pymm_cpu.lock is held and only this CPU hands it back), and its
  * nextoffset moves only here.  A block on this CPU's private list or on the
  * pool's shared list, at any depth, is a double free.
  */
@@ -410,13 +441,29 @@ static int pymm_cpu_check(struct pymm_class *cls, struct pymm_cpu_class *pc,
 	return 0;
 }
 
+/*
+ * A free holds pymm_cpu.lock from the arena lookup on, and that must be an
+ * RCU read-side critical section: an arena that is released meanwhile stays
+ * readable (all free) until the end.  On !PREEMPT_RT the lock disables
+ * interrupts, which is one; on PREEMPT_RT it is not, so the free says so.
+ */
+static __always_inline void pymm_free_lock(unsigned long *flags)
+{
+	if (IS_ENABLED(CONFIG_PREEMPT_RT))
+		rcu_read_lock();
+	local_lock_irqsave(&pymm_cpu.lock, *flags);
+}
+
+static __always_inline void pymm_free_unlock(unsigned long *flags)
+{
+	local_unlock_irqrestore(&pymm_cpu.lock, *flags);
+	if (IS_ENABLED(CONFIG_PREEMPT_RT))
+		rcu_read_unlock();
+}
+
 /**
  * pymm_small_free - give a block back to its pool, if it is in one
  * @p: any pointer but NULL and ZERO_SIZE_PTR
- *
- * Interrupts are off from the arena lookup on, which makes it an RCU
- * read-side critical section: an arena that is released meanwhile stays
- * readable (all free) until the end.
  *
  * Return: false if @p is in no arena; true if it was freed, or refused and
  * reported (which leaves every pool untouched).
@@ -430,16 +477,16 @@ bool pymm_small_free(const void *p)
 	unsigned long flags;
 	int err;
 
-	local_irq_save(flags);
+	pymm_free_lock(&flags);
 	arena = pymm_arena_lookup(p);
 	if (unlikely(!arena)) {
-		local_irq_restore(flags);
+		pymm_free_unlock(&flags);
 		return false;
 	}
 	pool = pymm_arena_pool(arena, p);
 	cls = pymm_pool_class(pool);
 	if (unlikely(!cls)) {
-		local_irq_restore(flags);
+		pymm_free_unlock(&flags);
 		pymm_report(PYMM_ERR_INVALID, p, -1, "pymm_free");
 		return true;
 	}
@@ -449,7 +496,7 @@ bool pymm_small_free(const void *p)
 		err = pymm_class_free(cls, pool, p, &empty);
 		if (!pymm_refused(err))
 			pc->frees++;
-		local_irq_restore(flags);
+		pymm_free_unlock(&flags);
 		if (empty)
 			pymm_arena_release(empty);
 		goto out;
@@ -463,7 +510,7 @@ bool pymm_small_free(const void *p)
 		pc->nfree++;
 		pc->frees++;
 	}
-	local_irq_restore(flags);
+	pymm_free_unlock(&flags);
 out:
 	if (unlikely(err))
 		pymm_report(err, p, cls - pymm_classes, "pymm_free");
@@ -474,7 +521,7 @@ out:
  * Has @pc's current pool nothing in use, so that handing it back would give
  * it back to its arena?  While the pool is owned, nused is its capacity
  * minus its shared list, so the blocks in use are nused minus the private
- * ones (listed or never carved).  Exact on @pc's CPU with interrupts off
+ * ones (listed or never carved).  Exact on @pc's CPU with pymm_cpu.lock
  * and the class lock held; elsewhere a racy hint, under rcu_read_lock() so
  * that the pool's arena stays readable even if it is being released.
  */
@@ -495,9 +542,9 @@ static bool pymm_cpu_idle(struct pymm_class *cls, struct pymm_cpu_class *pc)
 /*
  * Hand back @cpu's current pools: every one (@fl->all), or only those with
  * nothing in use, the only ones whose return gives memory back.  Called on
- * @cpu with interrupts off (an IPI), or for a CPU that is dead.  Arenas
- * emptied by it go onto @fl->release, for pymm_cpu_flush_done(): no page is
- * freed here, in what may be an IPI.
+ * @cpu under its pymm_cpu.lock (pymm_cpu_flush_work()), or for a CPU that
+ * is dead.  Arenas emptied by it go onto @fl->release, for
+ * pymm_cpu_flush_done(): no page is freed under the per-CPU lock.
  */
 static void pymm_cpu_flush(unsigned int cpu, struct pymm_flush *fl)
 {
@@ -505,8 +552,7 @@ static void pymm_cpu_flush(unsigned int cpu, struct pymm_flush *fl)
 	unsigned int i;
 
 	for (i = 0; i < PYMM_NR_CLASSES; i++) {
-		struct pymm_cpu_class *pc = per_cpu_ptr(&pymm_cpu_classes[i],
-							cpu);
+		struct pymm_cpu_class *pc = pymm_cpu_class(cpu, i);
 		struct pymm_class *cls = &pymm_classes[i];
 		unsigned long flags;
 
@@ -522,9 +568,57 @@ static void pymm_cpu_flush(unsigned int cpu, struct pymm_flush *fl)
 	}
 }
 
-static void pymm_cpu_flush_local(void *info)
+/*
+ * A flush of the online CPUs runs as one work item per CPU, bound to it, as
+ * SLUB flushes its per-CPU slabs: a CPU's pools can only be handed back
+ * under its pymm_cpu.lock, which on PREEMPT_RT is a sleeping lock that an
+ * IPI cannot take.  pymm_flush_lock makes one flush at a time own the work
+ * items; cpus_read_lock() keeps each item on its CPU.
+ */
+struct pymm_flush_work {
+	struct work_struct work;
+	struct pymm_flush *fl;
+};
+
+static DEFINE_PER_CPU(struct pymm_flush_work, pymm_flush_works);
+static DEFINE_MUTEX(pymm_flush_lock);
+static struct workqueue_struct *pymm_flush_wq;
+
+static void pymm_cpu_flush_work(struct work_struct *work)
 {
-	pymm_cpu_flush(smp_processor_id(), info);
+	struct pymm_flush_work *fw = container_of(work, struct pymm_flush_work,
+						  work);
+	unsigned long flags;
+
+	local_lock_irqsave(&pymm_cpu.lock, flags);
+	pymm_cpu_flush(smp_processor_id(), fw->fl);
+	local_unlock_irqrestore(&pymm_cpu.lock, flags);
+}
+
+/*
+ * Flush every online CPU for which @want says so, each on itself, and wait
+ * for them.  Called with cpus_read_lock() and pymm_flush_lock held.
+ */
+static void pymm_cpu_flush_online(struct pymm_flush *fl,
+				  bool (*want)(unsigned int cpu))
+{
+	unsigned int cpu;
+
+	for_each_online_cpu(cpu) {
+		struct pymm_flush_work *fw = per_cpu_ptr(&pymm_flush_works, cpu);
+
+		fw->fl = want(cpu) ? fl : NULL;
+		if (!fw->fl)
+			continue;
+		INIT_WORK(&fw->work, pymm_cpu_flush_work);
+		queue_work_on(cpu, pymm_flush_wq, &fw->work);
+	}
+	for_each_online_cpu(cpu) {
+		struct pymm_flush_work *fw = per_cpu_ptr(&pymm_flush_works, cpu);
+
+		if (fw->fl)
+			flush_work(&fw->work);
+	}
 }
 
 /* Give back the arenas the flush emptied.  Return: their pages. */
@@ -542,17 +636,21 @@ static unsigned long pymm_cpu_flush_done(struct pymm_flush *fl)
 }
 
 /* Does @cpu own a current pool with nothing in use?  A racy hint. */
-static bool pymm_cpu_has_idle(int cpu, void *info)
+static bool pymm_cpu_has_idle(unsigned int cpu)
 {
 	unsigned int i;
 	bool idle = false;
 
 	rcu_read_lock();
 	for (i = 0; i < PYMM_NR_CLASSES && !idle; i++)
-		idle = pymm_cpu_idle(&pymm_classes[i],
-				     per_cpu_ptr(&pymm_cpu_classes[i], cpu));
+		idle = pymm_cpu_idle(&pymm_classes[i], pymm_cpu_class(cpu, i));
 	rcu_read_unlock();
 	return idle;
+}
+
+static bool pymm_cpu_any(unsigned int cpu)
+{
+	return true;
 }
 
 /**
@@ -560,8 +658,8 @@ static bool pymm_cpu_has_idle(int cpu, void *info)
  *
  * The shrinker's count of what handing current pools back would give back:
  * a racy walk over the online CPUs' current pools, with no lock, no write
- * and no IPI.  A pool with a block in use is not counted: handing it back
- * frees nothing.
+ * and no interruption of any CPU.  A pool with a block in use is not
+ * counted: handing it back frees nothing.
  *
  * Return: the number of such pools.
  */
@@ -576,8 +674,7 @@ unsigned long pymm_cpu_count_idle(void)
 	for_each_online_cpu(cpu)
 		for (i = 0; i < PYMM_NR_CLASSES; i++)
 			n += pymm_cpu_idle(&pymm_classes[i],
-					   per_cpu_ptr(&pymm_cpu_classes[i],
-						       cpu));
+					   pymm_cpu_class(cpu, i));
 	rcu_read_unlock();
 	return n;
 }
@@ -585,11 +682,14 @@ unsigned long pymm_cpu_count_idle(void)
 /**
  * pymm_cpu_flush_idle - hand back the current pools that have nothing in use
  *
- * The shrinker's flush: only the CPUs that own such a pool are interrupted
- * (on_each_cpu_cond()), each hands those pools back, and the arenas that
- * empties are given back here, once every CPU is done.  Pools with blocks
- * in use stay where they are: handing them back would free nothing.
- * Context: process context, no pymm lock held.
+ * The shrinker's flush: only the CPUs that own such a pool run a work item
+ * (pymm_cpu_flush_online()), each hands those pools back, and the arenas
+ * that empties are given back here, once every CPU is done.  Pools with
+ * blocks in use stay where they are: handing them back would free nothing.
+ * Reclaim may run with CPU hotplug's lock held for writing, or inside
+ * another flush, so this only tries those locks, and skips the per-CPU
+ * pools for this round if either is taken.
+ * Context: process context, may sleep; no pymm lock held.
  *
  * Return: pages of the arenas given back.
  */
@@ -599,8 +699,16 @@ unsigned long pymm_cpu_flush_idle(void)
 
 	if (static_branch_unlikely(&pymm_debug_key))
 		return 0;
+	if (!cpus_read_trylock())
+		return 0;
+	if (!mutex_trylock(&pymm_flush_lock)) {
+		cpus_read_unlock();
+		return 0;
+	}
 	init_llist_head(&fl.release);
-	on_each_cpu_cond(pymm_cpu_has_idle, pymm_cpu_flush_local, &fl, true);
+	pymm_cpu_flush_online(&fl, pymm_cpu_has_idle);
+	mutex_unlock(&pymm_flush_lock);
+	cpus_read_unlock();
 	return pymm_cpu_flush_done(&fl);
 }
 
@@ -608,10 +716,10 @@ unsigned long pymm_cpu_flush_idle(void)
  * Hand every CPU's current pools back to their classes.  Afterwards the
  * pools with nothing in use are back in their arenas and an arena with
  * nothing in use is cached or freed, as if no CPU had a current pool.
- * Runs on every online CPU (an IPI), then directly on every other possible
- * CPU: those are dead, and were flushed when they went down unless the
- * hotplug state was gone by then (unload).  Called with cpus_read_lock()
- * held, so that no CPU changes state meanwhile.
+ * Runs on every online CPU (a work item each), then directly on every
+ * other possible CPU: those are dead, and were flushed when they went down
+ * unless the hotplug state was gone by then (unload).  Called with
+ * cpus_read_lock() held, so that no CPU changes state meanwhile.
  */
 static void pymm_cpu_flush_all(void)
 {
@@ -622,7 +730,9 @@ static void pymm_cpu_flush_all(void)
 	 * exported to modules).
 	 */
 	init_llist_head(&fl.release);
-	on_each_cpu(pymm_cpu_flush_local, &fl, true);
+	mutex_lock(&pymm_flush_lock);
+	pymm_cpu_flush_online(&fl, pymm_cpu_any);
+	mutex_unlock(&pymm_flush_lock);
 	for_each_possible_cpu(cpu)
 		if (!cpu_online(cpu))
 			pymm_cpu_flush(cpu, &fl);
@@ -639,7 +749,8 @@ static int pymm_cpu_dead(unsigned int cpu)
 	return 0;
 }
 
-int pymm_cpu_init(void)
+/* CPU hotplug: a CPU that goes down hands its current pools back. */
+static int pymm_cpu_hotplug_init(void)
 {
 	int ret;
 
@@ -649,6 +760,20 @@ int pymm_cpu_init(void)
 		return ret;
 	pymm_cpuhp_state = ret;
 	return 0;
+}
+
+int pymm_cpu_init(void)
+{
+	int ret;
+
+	/* A rescuer: the shrinker waits for its work items. */
+	pymm_flush_wq = alloc_workqueue("pymm_flush", WQ_MEM_RECLAIM, 0);
+	if (!pymm_flush_wq)
+		return -ENOMEM;
+	ret = pymm_cpu_hotplug_init();
+	if (ret)
+		destroy_workqueue(pymm_flush_wq);
+	return ret;
 }
 
 /*
@@ -669,10 +794,14 @@ static void pymm_cpu_stop(void (*window)(void *arg), void *arg)
 	cpus_read_unlock();
 }
 
-/* Unload: no client is left, so nothing allocates any more. */
+/*
+ * Unload: no client is left, so nothing allocates any more, and the
+ * shrinker is gone (shrink.c is a layer above).
+ */
 void pymm_cpu_exit(void)
 {
 	pymm_cpu_stop(NULL, NULL);
+	destroy_workqueue(pymm_flush_wq);
 }
 
 #if IS_ENABLED(CONFIG_KUNIT)
@@ -690,7 +819,7 @@ void pymm_cpu_exit(void)
 int pymm_test_cpu_restart(void (*window)(void *arg), void *arg)
 {
 	pymm_cpu_stop(window, arg);
-	return pymm_cpu_init();
+	return pymm_cpu_hotplug_init();
 }
 EXPORT_SYMBOL_NS_GPL(pymm_test_cpu_restart, EXPORTED_FOR_KUNIT_TESTING);
 
@@ -731,12 +860,10 @@ void pymm_class_counts(unsigned int idx, struct pymm_counts *st)
 	st->frees = 0;
 	st->requested = 0;
 	for_each_possible_cpu(cpu)
-		st->frees += READ_ONCE(per_cpu_ptr(&pymm_cpu_classes[idx],
-						   cpu)->frees);
+		st->frees += READ_ONCE(pymm_cpu_class(cpu, idx)->frees);
 	smp_rmb();	/* the frees above before the allocations below */
 	for_each_possible_cpu(cpu) {
-		struct pymm_cpu_class *pc = per_cpu_ptr(&pymm_cpu_classes[idx],
-							cpu);
+		struct pymm_cpu_class *pc = pymm_cpu_class(cpu, idx);
 
 		st->allocs += READ_ONCE(pc->allocs);
 		st->requested += READ_ONCE(pc->requested);

@@ -37,7 +37,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
-#include <linux/wait_bit.h>
+#include <linux/rcuwait.h>
 
 #include "debugfs.h"
 #include "object.h"
@@ -103,6 +103,7 @@ struct pymm_heap *pymm_heap_create(const char *name)
 		heap->gens[i].threshold = pymm_default_threshold[i];
 	heap->enabled = true;
 	init_llist_head(&heap->dead_list);
+	rcuwait_init(&heap->dying_wait);
 	INIT_WORK(&heap->work, pymm_heap_work);
 
 	err = pymm_heap_link(heap);
@@ -170,7 +171,8 @@ void pymm_heap_destroy(struct pymm_heap *heap)
 	smp_mb();
 	if (atomic_read(&heap->dying))
 		pymm_test_destroy_waits(heap);
-	wait_var_event(&heap->dying, !atomic_read(&heap->dying));
+	rcuwait_wait_event(&heap->dying_wait, !atomic_read(&heap->dying),
+			   TASK_UNINTERRUPTIBLE);
 	do {
 		pymm_heap_drain(heap, true);
 		cancel_work_sync(&heap->work);

@@ -4,8 +4,9 @@
  *
  * Load switches debug mode on if asked (debug.c), sets up the size classes
  * for that mode (class.c), allocates the arenas_min arenas (arena.c),
- * registers the shrinker (shrink.c), sets up CPU hotplug (cpu.c), the heaps
- * (heap.c) and the debugfs files.  Unload hands every CPU's current pools
+ * sets up CPU hotplug and the flush's workqueue (cpu.c), registers the
+ * shrinker (shrink.c), then the heaps (heap.c) and the debugfs files.
+ * Unload hands every CPU's current pools
  * back with CPU hotplug held off, frees every arena that has nothing live
  * in it and reports (and keeps) memory a client leaked, counted here:
  * clients hold a module reference through the symbols they use, so by the
@@ -34,23 +35,23 @@ static int __init pymm_init(void)
 	err = pymm_arenas_init();
 	if (err)
 		return err;
-	err = pymm_shrink_init();
-	if (err)
-		goto arenas;
 	err = pymm_cpu_init();
 	if (err)
-		goto shrink;
-	err = pymm_heaps_init();
+		goto arenas;
+	err = pymm_shrink_init();
 	if (err)
 		goto cpu;
+	err = pymm_heaps_init();
+	if (err)
+		goto shrink;
 	pymm_debugfs_init();
 	pymm_report_loaded(PYMM_ARENA_SIZE, pymm_debug);
 	return 0;
 
-cpu:
-	pymm_cpu_exit();
 shrink:
 	pymm_shrink_exit();
+cpu:
+	pymm_cpu_exit();
 arenas:
 	pymm_arenas_exit();
 	return err;
@@ -73,8 +74,8 @@ static void __exit pymm_exit(void)
 
 	pymm_heaps_exit();
 	pymm_debugfs_exit();
-	pymm_cpu_exit();
 	pymm_shrink_exit();
+	pymm_cpu_exit();
 	blocks = pymm_blocks_inuse();
 	pages = pymm_arenas_exit();
 	if (pages)

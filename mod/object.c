@@ -45,7 +45,7 @@
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>
-#include <linux/wait_bit.h>
+#include <linux/rcuwait.h>
 #include <linux/workqueue.h>
 
 #include "object.h"
@@ -94,6 +94,10 @@ int pymm_heap_link(struct pymm_heap *heap)
 	return 0;
 }
 
+/*
+ * After an RCU grace period: a pymm_dead_done() may still be waking the
+ * destroyer (see there).
+ */
 static void pymm_heap_free(struct pymm_heap *heap)
 {
 	unsigned long flags;
@@ -101,7 +105,7 @@ static void pymm_heap_free(struct pymm_heap *heap)
 	spin_lock_irqsave(&pymm_heaps_lock, flags);
 	list_del(&heap->node);
 	spin_unlock_irqrestore(&pymm_heaps_lock, flags);
-	kfree(heap);
+	kfree_rcu(heap, rcu);
 }
 
 /*
@@ -125,7 +129,8 @@ void pymm_heap_put(struct pymm_heap *heap)
  * 0.  If gen0 then holds more objects than its threshold, an automatic
  * collection is queued to the heap's worker; none runs here.
  *
- * Context: any context if @gfp does not allow sleeping.
+ * Context: any context if @gfp does not allow sleeping; on PREEMPT_RT, not
+ * in hard interrupt context, with interrupts off or under a raw spinlock.
  * Return: the object, or NULL if memory could not be had, or, with a
  * warning, for a bad heap or type or a @type->size that with the header
  * exceeds %KMALLOC_MAX_SIZE.
@@ -243,6 +248,45 @@ static void pymm_orphan_free(struct pymm_obj *o)
 	pymm_heap_put(heap);
 }
 
+/*
+ * Orphans whose last put came where no lock may be taken (hard interrupt
+ * context, a raw spinlock, or on PREEMPT_RT interrupts off): freed by a
+ * work item instead, so that pymm_put() takes no lock there.  Each one
+ * keeps its heap alive until then.
+ */
+static LLIST_HEAD(pymm_orphans);
+
+static void pymm_orphans_work(struct work_struct *work)
+{
+	struct pymm_obj *o, *next;
+
+	llist_for_each_entry_safe(o, next, llist_del_all(&pymm_orphans), dead)
+		pymm_orphan_free(o);
+}
+
+static DECLARE_WORK(pymm_orphan_work, pymm_orphans_work);
+
+/*
+ * May the current context take a spinlock_t, by PREEMPT_RT's rules?  Only
+ * if it provably could sleep (which a kernel without a preempt count cannot
+ * tell): on !PREEMPT_RT a spinlock_t holder is not preemptible either, but
+ * nothing tells it from a raw one, so that is refused too.
+ */
+static bool pymm_may_lock_here(void)
+{
+	return IS_ENABLED(CONFIG_PREEMPT_COUNT) && preemptible();
+}
+
+static void pymm_orphan_dead(struct pymm_obj *o)
+{
+	if (pymm_may_lock_here()) {
+		pymm_orphan_free(o);
+		return;
+	}
+	if (llist_add(&o->dead, &pymm_orphans))
+		queue_work(pymm_wq, &pymm_orphan_work);
+}
+
 #if IS_ENABLED(CONFIG_KUNIT)
 static const struct pymm_test_hooks *pymm_test_hooks;
 
@@ -288,13 +332,17 @@ static inline void pymm_test_dead_window(struct pymm_obj *o)
 /*
  * The end of a pymm_obj_dead() that counted itself in @heap->dying.  The
  * decrement is fully ordered, so pymm_heap_destroy() sees the push or the
- * queued work before it sees zero; after it, the heap may be freed at any
- * time: wake_up_var() only hashes the address.
+ * queued work before it sees zero.  Once it is zero the destroyer may
+ * return and the heap be freed, but not before a grace period
+ * (pymm_heap_free()), which the read-side section here spans.  An rcuwait
+ * takes no lock: this is safe in any context, hard interrupts included.
  */
 static void pymm_dead_done(struct pymm_heap *heap)
 {
+	rcu_read_lock();
 	if (atomic_dec_and_test(&heap->dying))
-		wake_up_var(&heap->dying);
+		rcuwait_wake_up(&heap->dying_wait);
+	rcu_read_unlock();
 }
 
 /*
@@ -318,7 +366,7 @@ static void pymm_obj_dead(struct pymm_obj *o)
 	if (unlikely(READ_ONCE(heap->orphaned)) &&
 	    current != READ_ONCE(heap->drainer)) {
 		pymm_dead_done(heap);
-		pymm_orphan_free(o);
+		pymm_orphan_dead(o);
 		return;
 	}
 	pymm_test_dead_window(o);
@@ -341,7 +389,8 @@ static void pymm_obj_dead(struct pymm_obj *o)
  * then its memory is freed.  That happens here if the caller may sleep and
  * no heap's lock is held, and in the heap's worker otherwise.
  *
- * Context: any context, heap lock held or not, type callbacks included.
+ * Context: any context, hard interrupts included, on PREEMPT_RT too; heap
+ * lock held or not, type callbacks included.
  */
 void pymm_put(void *obj)
 {
@@ -488,6 +537,8 @@ void pymm_heaps_exit(void)
 {
 	struct pymm_heap *heap;
 
+	/* No client is left to put an orphan: free those that were queued. */
+	flush_work(&pymm_orphan_work);
 	list_for_each_entry(heap, &pymm_heaps, node) {
 		cancel_work_sync(&heap->work);
 		pr_err("pymm: LEAK: heap %s %s with %ld objects at unload; keeping them\n",

@@ -30,7 +30,8 @@
  *   lock          (mutex) pymm_lock(): the edges between objects, and the
  *                 collector's private lists
  *   gen_lock      (spinlock, irq-safe) list membership and the counters;
- *                 pymm_obj_new() takes only this one, in any context
+ *                 pymm_obj_new() takes only this one, wherever it may
+ *                 allocate (on PREEMPT_RT, not in hard interrupt context)
  * An object's gc_link changes only under gen_lock; on a private list of the
  * collector, also only under lock.  pymm_heaps_lock (object.c) guards the
  * list of heap structs and is taken with no heap lock held.
@@ -48,8 +49,15 @@
  * the last puts under way that found orphaned false, then drains until
  * the dead list stays empty.  Every death before that point gets its
  * callbacks; every later one (but those of its own drain loop) frees an
- * orphan.  No CPU touches the heap once destroy has dropped its reference,
- * except through an orphan that keeps it alive.
+ * orphan, at once where it could sleep, otherwise in a work item.  No CPU
+ * touches the heap once destroy has dropped its reference, except through
+ * an orphan that keeps it alive, and a last put's wake of the destroyer,
+ * which the heap's RCU-delayed free covers.
+ *
+ * pymm_get() and pymm_put() take no lock unless the context could sleep:
+ * elsewhere a put only pushes, queues work (whose lock is raw) and wakes
+ * through an rcuwait.  So they may be called in any context, on
+ * PREEMPT_RT too, hard interrupts included.
  */
 #ifndef _PYMM_OBJECT_H
 #define _PYMM_OBJECT_H
@@ -57,6 +65,8 @@
 #include <linux/llist.h>
 #include <linux/lockdep.h>
 #include <linux/mutex.h>
+#include <linux/rcupdate.h>
+#include <linux/rcuwait.h>
 #include <linux/refcount.h>
 #include <linux/sched.h>
 #include <linux/workqueue.h>
@@ -160,11 +170,13 @@ struct pymm_gen {
  *		pymm_heap_destroy(); the heap struct lives while it is not zero
  * @dying:	pymm_obj_dead() calls under way that found @orphaned false;
  *		pymm_heap_destroy() waits for them to finish
+ * @dying_wait:	where pymm_heap_destroy() waits, its only waiter
  * @orphaned:	pymm_heap_destroy() has begun its final drain: from then on
  *		only its drain loop pushes dead objects, every other death is
  *		an orphan's, freed without callbacks
  * @debugfs:	heaps/<name>/
  * @node:	entry in object.c's list of heap structs, under pymm_heaps_lock
+ * @rcu:	the struct is freed after a grace period (pymm_dead_done())
  */
 struct pymm_heap {
 	char name[32];
@@ -184,9 +196,11 @@ struct pymm_heap {
 	struct work_struct work;
 	atomic_long_t nobjs;
 	atomic_t dying;
+	struct rcuwait dying_wait;
 	bool orphaned;
 	struct dentry *debugfs;
 	struct list_head node;
+	struct rcu_head rcu;
 };
 
 static inline struct pymm_obj *pymm_hdr(const void *obj)

@@ -23,7 +23,8 @@
  *      class.c    size classes: the blocks of pools; the slow path, and all
  *                 of debug mode.  pymm_class.lock, one per class.
  *      cpu.c      per-CPU current pools: the fast path; the per-CPU
- *                 counters.  The per-CPU state, pymm_cut_lock.
+ *                 counters; the flush of current pools, by per-CPU work
+ *                 items.  pymm_flush_lock, pymm_cpu.lock, pymm_cut_lock.
  *   4  api.c      the exported API (include/pymm.h): dispatch by size, and
  *                 recognising a pointer.  No lock.
  *   5  debugfs.c  /sys/kernel/debug/pymm: classes, arenas, summary, and the
@@ -61,13 +62,17 @@
  * slot (see debug.c).
  *
  * Each CPU owns at most one pool per class, its current pool (cpu.c): it
- * allocates from it and frees into it with interrupts off and no lock.
+ * allocates from it and frees into it under its own local lock and no shared
+ * lock.
  *
  * Locking, outermost first:
  *   pymm_reserve_lock (mutex, arena.c) changes of arenas_min; allocates
  *                     arenas, so no spinlock is held around it.
- *   per-CPU state     (interrupts off) the CPU's current pools, their
- *                     private free lists and carving, the CPU's counters.
+ *   pymm_flush_lock   (mutex, cpu.c) the per-CPU flush work items; taken
+ *                     under cpus_read_lock(), only tried by the shrinker.
+ *   pymm_cpu.lock     (local_lock_t, one per CPU) the CPU's current pools,
+ *                     their private free lists and carving, the CPU's
+ *                     counters.  Never held while pages are allocated.
  *   pymm_class.lock   (one per size class) the class's pools, their shared
  *                     free lists and nused, and the class's usedpools list.
  *   pymm_arena_lock   (global) arena lists and ordering, free-pool masks,
@@ -77,8 +82,12 @@
  *                     list's repair, taken under a class lock.
  *   xarray lock       (pymm_large) taken with no other pymm lock
  *                     held.
- * All the spinlocks are taken with interrupts disabled: pymm serves hardirq
- * callers.
+ * On !PREEMPT_RT every one of these but the mutexes is taken with
+ * interrupts disabled: pymm serves hardirq callers there.  On PREEMPT_RT
+ * pymm_cpu.lock and the spinlocks are sleeping locks (no raw_spinlock_t
+ * anywhere), so the allocator's entry points may be called wherever a
+ * spinlock_t may be taken, and not in hard interrupt context (README,
+ * "Calling contexts").
  */
 #ifndef _PYMM_INTERNAL_H
 #define _PYMM_INTERNAL_H

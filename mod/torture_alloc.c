@@ -18,14 +18,15 @@
  * owner's) and counted as an error.
  *
  * Contexts: nthreads kthreads per online CPU that move between CPUs now and
- * then; an hrtimer (hardirq) and a timer_list (softirq) per CPU; all of them
+ * then; a soft hrtimer (hardirq on !PREEMPT_RT, its own thread on RT) and
+ * a timer_list (softirq) per CPU; all of them
  * allocate, free, realloc and check, and hand blocks to each other through
  * TT_NQ queues, so that most blocks are freed by another context and many
  * on another CPU.
  *
  * Bad input (the injector kthread): one bad call every inject_ms, made on
- * another CPU than the one that prepared it (by IPI, by a kworker there,
- * or by migrating), between the expect-WARN markers.  The debugfs summary
+ * another CPU than the one that prepared it (by a kworker there, or by
+ * migrating), between the expect-WARN markers.  The debugfs summary
  * is read before and after: exactly the err_* counter the bad input
  * amounts to must have gone up by one, and every block the injector held
  * meanwhile must be intact.  Double frees use blocks of the injector's own
@@ -592,13 +593,17 @@ static void tt_timer_fn(struct timer_list *tl)
 		mod_timer(tl, jiffies + max(usecs_to_jiffies(tt_timer_us), 1UL));
 }
 
-/* Pinned hrtimers start on the CPU that starts them. */
+/*
+ * Pinned hrtimers start on the CPU that starts them.  Soft ones: they
+ * allocate, which PREEMPT_RT allows in no hard interrupt (on !RT they
+ * still run in hardirq context).
+ */
 static void tt_hrtimer_start_here(void *arg)
 {
 	struct tt_timer *t = arg;
 
 	hrtimer_start(&t->hr, ns_to_ktime((u64)tt_timer_us * NSEC_PER_USEC),
-		      HRTIMER_MODE_REL_PINNED_HARD);
+		      HRTIMER_MODE_REL_PINNED);
 }
 
 void tt_timers_start(void)
@@ -619,7 +624,7 @@ void tt_timers_start(void)
 		t->sctx.id = 1001 + 2 * cpu;
 		tt_rnd_init(&t->hctx.rnd, t->hctx.id);
 		tt_rnd_init(&t->sctx.rnd, t->sctx.id);
-		hrtimer_init(&t->hr, CLOCK_MONOTONIC, HRTIMER_MODE_REL_PINNED_HARD);
+		hrtimer_init(&t->hr, CLOCK_MONOTONIC, HRTIMER_MODE_REL_PINNED);
 		t->hr.function = tt_hrtimer_fn;
 		timer_setup(&t->tl, tt_timer_fn, 0);
 		tt_timers[tt_ntimers++] = t;
@@ -679,11 +684,6 @@ static void tt_bad_call(struct tt_bad *bad)
 	}
 }
 
-static void tt_bad_ipi(void *arg)
-{
-	tt_bad_call(arg);
-}
-
 static long tt_bad_work(void *arg)
 {
 	tt_bad_call(arg);
@@ -691,27 +691,23 @@ static long tt_bad_work(void *arg)
 }
 
 /*
- * Make the bad call @bad on @cpu (by IPI, by a kworker there, or by moving
- * there), or here if @cpu is this one or went offline; only this call
- * inside the expect-WARN window.
+ * Make the bad call @bad on @cpu (by a kworker there, or by moving there),
+ * or here if @cpu is this one or went offline; only this call inside the
+ * expect-WARN window.  Not by IPI: pymm takes locks that PREEMPT_RT does
+ * not allow in hard interrupt context, which lockdep checks on every
+ * kernel with PROVE_RAW_LOCK_NESTING (README, "Calling contexts").
  */
 static void tt_bad_on(struct tt_actx *c, struct tt_bad *bad, int cpu,
 		      const char *what, const char *kinds)
 {
-	unsigned int how = tt_rand(&c->rnd, 3);
+	unsigned int how = tt_rand(&c->rnd, 2);
 	long err = -ENODEV;
 
-	if (how == 2)
+	if (how == 1)
 		set_cpus_allowed_ptr(current, cpumask_of(cpu));
 	tl_expect_warn_begin("%s", kinds);
-	if (how == 0) {
-		cpus_read_lock();
-		if (cpu_online(cpu))
-			err = smp_call_function_single(cpu, tt_bad_ipi, bad, 1);
-		cpus_read_unlock();
-	} else if (how == 1) {
+	if (how == 0)
 		err = work_on_cpu_safe(cpu, tt_bad_work, bad);
-	}
 	if (err)
 		tt_bad_call(bad);
 	tl_expect_warn_end();

@@ -13,8 +13,9 @@
  * never released.
  *
  * Holds: a mutator that reaches a leaf may take a reference to it and put
- * it on a queue; hrtimers (hardirq, also a get + put pair), timer_lists
- * (softirq) and the mutators put these references later, from any CPU.
+ * it on a queue; hrtimers (hardirq on !PREEMPT_RT, also a get + put
+ * pair), timer_lists (softirq) and the mutators put these references
+ * later, from any CPU.
  * Only leaves are held outside the graph, so a node is never referenced
  * from outside its heap's roots, and a leaf never holds anything.
  *
