@@ -1053,6 +1053,79 @@ static void gc_heap_destroy_keeps_referenced_objects_as_orphans(struct kunit *te
 	KUNIT_EXPECT_EQ(test, atomic_read(&c->released), 1);
 }
 
+struct gc_hard_put {
+	struct hrtimer timer;
+	struct gc_node *obj;
+	bool hardirq;
+	struct completion done;
+};
+
+static enum hrtimer_restart gc_hard_put_fn(struct hrtimer *t)
+{
+	struct gc_hard_put *hp = container_of(t, struct gc_hard_put, timer);
+
+	hp->hardirq = in_hardirq();
+	pymm_put(hp->obj);
+	complete(&hp->done);
+	return HRTIMER_NORESTART;
+}
+
+/*
+ * Drop a reference to @obj in a HARD hrtimer: hard interrupt context on
+ * every kernel, PREEMPT_RT included, where lockdep (with
+ * PROVE_RAW_LOCK_NESTING) reports any spinlock_t or local_lock taken.
+ */
+static void gc_put_in_hard_irq(struct kunit *test, struct gc_node *obj)
+{
+	struct gc_hard_put *hp = kunit_kzalloc(test, sizeof(*hp), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, hp);
+	hp->obj = obj;
+	init_completion(&hp->done);
+	hrtimer_init(&hp->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
+	hp->timer.function = gc_hard_put_fn;
+	hrtimer_start(&hp->timer, ms_to_ktime(1), HRTIMER_MODE_REL_HARD);
+	KUNIT_ASSERT_TRUE(test, wait_for_completion_timeout(&hp->done, 5 * HZ));
+	hrtimer_cancel(&hp->timer);
+	KUNIT_EXPECT_TRUE(test, hp->hardirq);
+}
+
+/*
+ * A last put in hard interrupt context takes no lock, on PREEMPT_RT too:
+ * an object of a live heap is destroyed later, with its callbacks, in
+ * process context; an orphan's memory is freed later by a work item.  The
+ * orphan's used to be freed in place, under its heap's gen_lock (a
+ * spinlock_t: "Invalid wait context" with PROVE_RAW_LOCK_NESTING).
+ */
+static void gc_last_put_in_hard_irq_takes_no_lock(struct kunit *test)
+{
+	struct gc_counts *c = gc_counts_new(test, 0);
+	unsigned long before, end;
+	struct pymm_heap *h;
+	struct gc_node *x;
+	char name[32];
+
+	h = gc_heap_new(test, name, sizeof(name));
+	pymm_set_threshold(h, 0, 0, 0);
+	x = gc_new(test, h, &gc_fin_type, c, 0);
+	gc_put_in_hard_irq(test, x);
+	KUNIT_EXPECT_TRUE(test, gc_wait_atomic(&c->released, 1, 5000));
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->finalized), 1);
+	KUNIT_EXPECT_PTR_NE(test, c->release_task, current);
+
+	x = gc_new(test, h, &gc_fin_type, c, 1);
+	pymm_heap_destroy(h);		/* x is an orphan now */
+	before = pt_summary(test, TL_BLOCKS_INUSE);
+	gc_put_in_hard_irq(test, x);
+	end = jiffies + 5 * HZ;
+	while (pt_summary(test, TL_BLOCKS_INUSE) != before - 1 &&
+	       time_before(jiffies, end))
+		usleep_range(1000, 2000);
+	KUNIT_EXPECT_EQ(test, pt_summary(test, TL_BLOCKS_INUSE), before - 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->finalized), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->released), 1);
+}
+
 static int gc_nop_traverse(void *obj, pymm_visit_fn visit, void *arg)
 {
 	return 0;
@@ -1320,6 +1393,7 @@ static struct kunit_case gc_collect_cases[] = {
 	KUNIT_CASE(gc_cross_heap_references_are_external),
 	KUNIT_CASE(gc_heap_destroy_collects_garbage),
 	KUNIT_CASE(gc_heap_destroy_keeps_referenced_objects_as_orphans),
+	KUNIT_CASE(gc_last_put_in_hard_irq_takes_no_lock),
 	KUNIT_CASE(gc_obj_new_refuses_a_size_that_wraps),
 	KUNIT_CASE(gc_last_put_racing_destroy_runs_callbacks_before_it_returns),
 	KUNIT_CASE(gc_deaths_during_destroys_final_drain_get_callbacks),

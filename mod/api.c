@@ -20,7 +20,7 @@
  * only on the paths that reach a lock.
  */
 #include <linux/export.h>
-#include <linux/lockdep.h>
+#include <linux/preempt.h>
 #include <linux/minmax.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
@@ -35,14 +35,15 @@
 
 /*
  * On PREEMPT_RT: not in hard interrupt context, with interrupts off or
- * under a raw spinlock (lockdep's check; a spinlock_t holder passes, as
- * its lock leaves preemption on there).
+ * under a raw spinlock, all of which leave the task not preemptible.  A
+ * spinlock_t or local_lock holder, RCU reader or softirq is preemptible
+ * there, and may call pymm.
  */
-static __always_inline void pymm_check_context(void)
-{
-	if (IS_ENABLED(CONFIG_PREEMPT_RT))
-		lockdep_assert_preemption_enabled();
-}
+#define pymm_check_context()						\
+do {									\
+	if (IS_ENABLED(CONFIG_PREEMPT_RT) && unlikely(!preemptible()))	\
+		pymm_report_rt_context(__func__);			\
+} while (0)
 
 static bool pymm_gfp_ok(gfp_t gfp)
 {

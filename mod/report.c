@@ -91,6 +91,16 @@ void pymm_report_gfp(gfp_t gfp)
 }
 
 /**
+ * pymm_report_rt_context - report a call PREEMPT_RT does not allow
+ * @fn: the API function called
+ */
+void pymm_report_rt_context(const char *fn)
+{
+	WARN_ONCE(1, "pymm: %s() called where PREEMPT_RT forbids it (hard interrupt, interrupts or preemption off)\n",
+		  fn);
+}
+
+/**
  * pymm_report_reserve_refused - report an arenas_min refused as too large
  * @n: the value written
  * @max: the largest value accepted

@@ -38,6 +38,7 @@ void pymm_report(enum pymm_error err, const void *p, int szidx,
 void pymm_report_cut(int szidx, const void *page, unsigned int kept,
 		     unsigned int nfree);
 void pymm_report_gfp(gfp_t gfp);
+void pymm_report_rt_context(const char *fn);
 void pymm_report_reserve_refused(unsigned int n, unsigned long max);
 void pymm_report_reserve_failed(unsigned int n);
 void pymm_report_leak(unsigned long blocks, unsigned long pages);

@@ -84,6 +84,7 @@ WARN_KINDS = {
                         'load'),
     'obj_too_big': (r'pymm: pymm_obj_new: type \S+: \d+ bytes is more than kmalloc',
                     'load'),
+    'rt_context': (r'pymm: \w+\(\) called where PREEMPT_RT forbids it', 'load'),
     'refcount_saturated': (r'refcount_t: saturated; leaking memory', 'boot'),
     'refcount_underflow': (r'refcount_t: underflow; use-after-free', 'boot'),
     'refcount_add_on_0': (r'refcount_t: addition on 0; use-after-free', 'boot'),
