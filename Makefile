@@ -11,6 +11,7 @@
 #   make check            the tiers in PYMM_CHECK_TIERS; one "N passed, M failed"
 #   make check-uml        KUnit in UML (2 passes) + kmemleak/lockdep/WARN checks
 #   make check-x86        the same in qemu (x86_64, TCG) with KASAN
+#   make check-rt         the same in qemu on a PREEMPT_RT kernel, no KASAN
 #   make check-kcsan      the same in qemu with KCSAN (not part of check)
 #   make check-distro     Debian 12's own kernel in qemu (no kernel build):
 #                         pymm, demo and a client built through DKMS, torture
@@ -31,8 +32,8 @@
 # check-uml and lint always use the UML build; the other tiers build their
 # own kernels and copies of the modules in PYMM_CACHE (scripts/kernel.sh).
 # A tier is a description, scripts/tiers/NAME.sh (see its README).
-# PYMM_CHECK_TIERS: what `make check` runs, in order (uml, x86, kcsan,
-# distro); default uml, x86 and distro.
+# PYMM_CHECK_TIERS: what `make check` runs, in order (uml, x86, rt, kcsan,
+# distro); default uml, x86, rt and distro.
 
 # The release: /usr/src/pymm-<version>, DKMS's pymm/<version>.
 PYMM_VERSION := 0.1.0
@@ -41,7 +42,7 @@ PYMM_CACHE ?= $(or $(HOME),/root)/.cache/pymm
 PYMM_BUILD ?= $(PYMM_CACHE)/build-um
 HOST_KDIR := /lib/modules/$(shell uname -r)/build
 KDIR ?= $(if $(wildcard $(HOST_KDIR)/Makefile),$(HOST_KDIR),$(PYMM_BUILD))
-PYMM_CHECK_TIERS ?= uml x86 distro
+PYMM_CHECK_TIERS ?= uml x86 rt distro
 export PYMM_CACHE PYMM_BUILD PYMM_VERSION
 
 # Evaluated when a recipe runs, i.e. after `kernel` may have built KDIR.

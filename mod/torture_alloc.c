@@ -462,18 +462,24 @@ static void tt_step(struct tt_actx *c, gfp_t gfp)
 	}
 }
 
-/* A small block allocated and freed with interrupts off. */
+/*
+ * A small block allocated and freed under spin_lock_irqsave(): with
+ * interrupts off on !PREEMPT_RT; on RT, where pymm may not be called with
+ * interrupts off, under the spinlock_t that code takes instead.
+ */
+static DEFINE_SPINLOCK(tt_irqs_off_lock);
+
 static void tt_irqs_off(struct tt_actx *c)
 {
 	unsigned long flags;
 	struct tt_blk *b;
 
-	local_irq_save(flags);
+	spin_lock_irqsave(&tt_irqs_off_lock, flags);
 	b = tt_blk_alloc(c, 1 + tt_rand(&c->rnd, PYMM_SMALL_MAX), GFP_ATOMIC,
 			 false);
 	if (b)
 		tt_blk_free(b);
-	local_irq_restore(flags);
+	spin_unlock_irqrestore(&tt_irqs_off_lock, flags);
 	tt_count(TT_OP_IRQS_OFF);
 }
 
@@ -744,7 +750,9 @@ static bool tt_same_page(const struct tt_blk *a, const struct tt_blk *b)
  * Double free of a small block: p and q (and r for @older) from one pool
  * of the injector's class, all on this CPU; p freed; then p freed again
  * here, on another CPU (@xcpu), or here after r was freed on top of it
- * (@older).  q keeps the pool in use.  Return: false if skipped.
+ * (@older).  q keeps the pool in use.  Migration is off, not preemption
+ * (pymm may sleep on PREEMPT_RT): no other task allocates from this class.
+ * Return: false if skipped.
  */
 static bool tt_inj_dfree(struct tt_actx *c, bool xcpu, bool older,
 			 struct tt_expect *e)
@@ -754,7 +762,7 @@ static bool tt_inj_dfree(struct tt_actx *c, bool xcpu, bool older,
 	bool ok;
 	int cpu;
 
-	preempt_disable();
+	migrate_disable();
 	cpu = smp_processor_id();
 	p = tt_blk_alloc(c, TT_INJECT_SIZE, GFP_ATOMIC, false);
 	q = tt_blk_alloc(c, TT_INJECT_SIZE, GFP_ATOMIC, false);
@@ -763,7 +771,7 @@ static bool tt_inj_dfree(struct tt_actx *c, bool xcpu, bool older,
 	ok = p && q && (!older || r) && tt_same_page(p, q) &&
 	     (!older || tt_same_page(p, r));
 	if (!ok) {
-		preempt_enable();
+		migrate_enable();
 		if (p)
 			tt_blk_free(p);
 		if (q)
@@ -784,10 +792,10 @@ static bool tt_inj_dfree(struct tt_actx *c, bool xcpu, bool older,
 		tl_expect_warn_begin("double_free=1");
 		tt_bad_call(&bad);
 		tl_expect_warn_end();
-		preempt_enable();
+		migrate_enable();
 		tt_count(older ? TT_OP_INJ_DFREE_OLDER : TT_OP_INJ_DFREE);
 	} else {
-		preempt_enable();
+		migrate_enable();
 		e->what = "double free on another CPU";
 		bad.api = tt_rand(&c->rnd, 3) ? TT_API_FREE : TT_API_USABLE;
 		tt_bad_on(c, &bad, tt_other_cpu(&c->rnd, cpu), e->what,

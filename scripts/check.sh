@@ -5,7 +5,8 @@
 # passes, kmemleak; see scripts/init.sh) but for the distro tier's distro
 # mode, and judge the result with
 # scripts/check-report.py, in the tier's results dir (TIER_OUT: uml
-# results/check/ or $PYMM_OUT, x86 results/check-x86/ or $PYMM_X86_OUT,
+# results/check/ or $PYMM_OUT, x86 results/check-x86/ or $PYMM_X86_OUT, rt
+# results/check-rt/ or $PYMM_RT_OUT,
 # kcsan results/check-kcsan/ or $PYMM_KCSAN_OUT, distro results/check-distro/
 # or $PYMM_DISTRO_OUT).
 #

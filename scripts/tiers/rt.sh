@@ -11,3 +11,8 @@ TIER_FLAVOUR=rt
 TIER_BUILD="${PYMM_RT_BUILD:-$PYMM_CACHE/build-rt}"
 TIER_MODSRC="$PYMM_CACHE/src-rt"
 TIER_OUT="${PYMM_RT_OUT:-$PYMM_ROOT/results/check-rt}"
+# What RT changes is locking, not scale: fewer rounds of gc_auto's pace
+# case, no million-object cases (the uml tier runs them), a shorter
+# torture run, to keep `make check` within its time.
+TIER_PASS_A_KUNIT_ARGS="gc_rounds=2 gc_million=0"
+TIER_TORTURE_DURATION=60
