@@ -19,11 +19,11 @@
  * free list; one freed anywhere else goes onto the pool's shared list under
  * the class lock (class.c).  Either way it is back on its pool's free list.
  * Allocation pops the private list, else carves the pool, both under the
- * CPU's own local lock (pymm_cpu.lock) and no shared lock.  Only when both are used up does the CPU take
- * the class lock: it takes over the shared list if other CPUs have freed
- * into the pool, and otherwise hands the pool back (it is full) and takes a
- * new current pool from the head of usedpools, or a fresh one from the
- * arenas (arena.c).
+ * CPU's own local lock (pymm_cpu.lock) and no shared lock.  Only when both
+ * are used up does the CPU take the class lock: it takes over the shared
+ * list if other CPUs have freed into the pool, and otherwise hands the pool
+ * back (it is full) and takes a new current pool from the head of
+ * usedpools, or a fresh one from the arenas (arena.c).
  *
  * Accounting: while a pool is owned, its nused counts the owner's private
  * blocks (on the private list or not yet carved) as used, so that the

@@ -6,9 +6,9 @@
  * for that mode (class.c), allocates the arenas_min arenas (arena.c),
  * sets up CPU hotplug and the flush's workqueue (cpu.c), registers the
  * shrinker (shrink.c), then the heaps (heap.c) and the debugfs files.
- * Unload hands every CPU's current pools
- * back with CPU hotplug held off, frees every arena that has nothing live
- * in it and reports (and keeps) memory a client leaked, counted here:
+ * Unload hands every CPU's current pools back with CPU hotplug held off,
+ * frees every arena that has nothing live in it and reports (and keeps)
+ * memory a client leaked, counted here:
  * clients hold a module reference through the symbols they use, so by the
  * time pymm can be unloaded nobody can free those blocks any more.  The
  * module parameters live with what they set: debug in debug.c, arenas_min
