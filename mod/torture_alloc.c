@@ -488,6 +488,8 @@ static int tt_alloc_thread(void *arg)
 	struct tt_actx *c = arg;
 	unsigned int i;
 
+	/* Started on its CPU (tt_spawn()); not pinned there: tt_move_to(). */
+	set_cpus_allowed_ptr(current, cpu_possible_mask);
 	while (!kthread_should_stop()) {
 		for (i = 0; i < 64; i++)
 			tt_step(c, tt_rand(&c->rnd, 5) ? GFP_KERNEL : GFP_ATOMIC);
@@ -709,11 +711,16 @@ static void tt_bad_on(struct tt_actx *c, struct tt_bad *bad, int cpu,
 	unsigned int how = tt_rand(&c->rnd, 2);
 	long err = -ENODEV;
 
-	if (how == 1)
-		set_cpus_allowed_ptr(current, cpumask_of(cpu));
 	tl_expect_warn_begin("%s", kinds);
-	if (how == 0)
+	if (how == 0) {
 		err = work_on_cpu_safe(cpu, tt_bad_work, bad);
+	} else if (!tt_move_to(cpu)) {
+		/* Moved there, and kept there for the call. */
+		migrate_disable();
+		tt_bad_call(bad);
+		migrate_enable();
+		err = 0;
+	}
 	if (err)
 		tt_bad_call(bad);
 	tl_expect_warn_end();

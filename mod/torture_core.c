@@ -227,6 +227,23 @@ int tt_other_cpu(struct rnd_state *rnd, int cpu)
 	return cpu;
 }
 
+/*
+ * Move the calling thread to @cpu, and leave it free to run anywhere from
+ * there.  No torture thread stays pinned to one CPU: on PREEMPT_RT, where
+ * every spinlock_t disables migration, a task pinned to a CPU that the
+ * hotplug thread takes down while it is inside migrate_disable() trips a
+ * WARN in the scheduler (affine_move_task(), seen on 6.12.118-rt) when it
+ * enables migration again.  Return: the error of the move (the CPU went
+ * offline meanwhile), harmless.
+ */
+int tt_move_to(unsigned int cpu)
+{
+	int err = set_cpus_allowed_ptr(current, cpumask_of(cpu));
+
+	set_cpus_allowed_ptr(current, cpu_possible_mask);
+	return err;
+}
+
 void tt_wander(struct rnd_state *rnd)
 {
 	unsigned int n = num_online_cpus(), cpu;
@@ -234,9 +251,8 @@ void tt_wander(struct rnd_state *rnd)
 	if (n < 2 || tt_rand(rnd, 8))
 		return;
 	cpu = cpumask_nth(tt_rand(rnd, n), cpu_online_mask);
-	/* Fails harmlessly if the CPU went offline meanwhile. */
 	if (cpu < nr_cpu_ids)
-		set_cpus_allowed_ptr(current, cpumask_of(cpu));
+		tt_move_to(cpu);
 }
 
 /* Sleep @ms, waking early when the thread is to stop. */

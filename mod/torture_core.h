@@ -168,6 +168,7 @@ static inline u32 tt_rand(struct rnd_state *rnd, u32 n)
 /* Sleep @ms, waking early when the thread is to stop. */
 void tt_nap(unsigned int ms);
 /* Move the calling kthread to a random online CPU, now and then. */
+int tt_move_to(unsigned int cpu);
 void tt_wander(struct rnd_state *rnd);
 /* A random online CPU other than @cpu, or @cpu if it is the only one. */
 int tt_other_cpu(struct rnd_state *rnd, int cpu);
