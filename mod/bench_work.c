@@ -14,6 +14,9 @@
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 
+#include <asm/barrier.h>
+#include <asm/processor.h>
+
 #include "bench_work.h"
 
 const char * const bw_alloc_names[BW_NR_ALLOC] = {
@@ -202,6 +205,97 @@ void bw_batch_release(const struct bw_batch *b, enum bw_alloc a,
 		b->slot[k] = NULL;
 		if (!(i % 4096))
 			cond_resched();
+	}
+}
+
+void bw_ring_init(struct bw_ring *r)
+{
+	r->head = 0;
+	r->tail = 0;
+}
+
+/*
+ * The producer publishes its head every BW_RING_PUBLISH blocks (and at the
+ * end), not every block, so that the ring's own cache-line traffic stays
+ * small beside the allocators'.
+ */
+#define BW_RING_MASK	(BW_RING_SIZE - 1)
+#define BW_RING_PUBLISH	32
+
+void bw_produce(struct bw_ring *r, const struct bw_batch *b, enum bw_alloc a,
+		unsigned long n, unsigned long *failed)
+{
+	unsigned long head = r->head, tail = smp_load_acquire(&r->tail);
+	unsigned long i;
+	unsigned int k = 0;
+	u8 *p;
+
+	for (i = 0; i < n; i++) {
+		p = bw_alloc(a, b->size[k]);
+		if (unlikely(!p))
+			(*failed)++;
+		else
+			bw_mark(p, k, b->size[k]);
+		if (++k == b->n)
+			k = 0;
+		while (head - tail >= BW_RING_SIZE) {
+			/* Full: let the consumer see all of it, and wait. */
+			smp_store_release(&r->head, head);
+			cpu_relax();
+			tail = smp_load_acquire(&r->tail);
+		}
+		r->slot[head & BW_RING_MASK] = p;
+		head++;
+		if (!(head % BW_RING_PUBLISH))
+			smp_store_release(&r->head, head);
+	}
+	smp_store_release(&r->head, head);
+}
+
+void bw_consume(struct bw_ring *r, const struct bw_batch *b, enum bw_alloc a,
+		unsigned long n, unsigned long *failed)
+{
+	unsigned long tail = r->tail, end = tail + n, head;
+	unsigned int k = 0;
+	u8 *p;
+
+	while (tail != end) {
+		head = smp_load_acquire(&r->head);
+		if (head == tail) {
+			cpu_relax();
+			continue;
+		}
+		for (; tail != head; tail++) {
+			p = r->slot[tail & BW_RING_MASK];
+			if (unlikely(p && !bw_marked(p, k, b->size[k])))
+				(*failed)++;
+			bw_free(a, p);
+			if (++k == b->n)
+				k = 0;
+		}
+		smp_store_release(&r->tail, tail);
+	}
+}
+
+void bw_pair_each(const struct bw_batch *b, enum bw_alloc a, unsigned long n,
+		  unsigned long *failed)
+{
+	unsigned long i;
+	unsigned int k = 0;
+	u8 *p;
+
+	for (i = 0; i < n; i++) {
+		p = bw_alloc(a, b->size[k]);
+		if (unlikely(!p)) {
+			(*failed)++;
+		} else {
+			bw_mark(p, k, b->size[k]);
+			if (unlikely(!bw_marked(p, k, b->size[k])))
+				(*failed)++;
+		}
+		bw_free(a, p);
+		if (++k == b->n)
+			k = 0;
 	}
 }
 
