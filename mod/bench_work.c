@@ -225,11 +225,12 @@ void bw_ring_init(struct bw_ring *r)
 void bw_produce(struct bw_ring *r, const struct bw_batch *b, enum bw_alloc a,
 		unsigned long n, unsigned long *failed)
 {
-	unsigned long head = r->head, tail = smp_load_acquire(&r->tail);
-	unsigned long i;
+	unsigned long head = r->head, tail, i;
 	unsigned int k = 0;
 	u8 *p;
 
+	/* Acquire: the consumer is done with the slots it has passed. */
+	tail = smp_load_acquire(&r->tail);
 	for (i = 0; i < n; i++) {
 		p = bw_alloc(a, b->size[k]);
 		if (unlikely(!p))
@@ -239,16 +240,20 @@ void bw_produce(struct bw_ring *r, const struct bw_batch *b, enum bw_alloc a,
 		if (++k == b->n)
 			k = 0;
 		while (head - tail >= BW_RING_SIZE) {
-			/* Full: let the consumer see all of it, and wait. */
+			/* Full: release all of it to the consumer, and wait. */
 			smp_store_release(&r->head, head);
 			cpu_relax();
+			/* Acquire: as above. */
 			tail = smp_load_acquire(&r->tail);
 		}
 		r->slot[head & BW_RING_MASK] = p;
 		head++;
-		if (!(head % BW_RING_PUBLISH))
+		if (!(head % BW_RING_PUBLISH)) {
+			/* Release: the slots (and the blocks' marks) before head. */
 			smp_store_release(&r->head, head);
+		}
 	}
+	/* Release: as above, the rest. */
 	smp_store_release(&r->head, head);
 }
 
@@ -260,6 +265,7 @@ void bw_consume(struct bw_ring *r, const struct bw_batch *b, enum bw_alloc a,
 	u8 *p;
 
 	while (tail != end) {
+		/* Acquire: pairs with bw_produce()'s release of head. */
 		head = smp_load_acquire(&r->head);
 		if (head == tail) {
 			cpu_relax();
@@ -273,6 +279,7 @@ void bw_consume(struct bw_ring *r, const struct bw_batch *b, enum bw_alloc a,
 			if (++k == b->n)
 				k = 0;
 		}
+		/* Release: the slots before tail may be reused. */
 		smp_store_release(&r->tail, tail);
 	}
 }
