@@ -277,10 +277,11 @@ def plot(rows, png):
             if p is not None:
                 k = pick(rows, 'footprint', 'after_shrink', 'kmalloc', kernel='bench') or 0
                 f.write(f'shrink_whole_arenas {p} {k}\n')
+        has_foot = pick(rows, 'footprint', 'live', 'pymm', kernel='bench') is not None
         script = f"""
-set terminal pngcairo size 1200,500 noenhanced
+set terminal pngcairo size {1200 if has_foot else 600},500 noenhanced
 set output '{png}'
-set multiplot layout 1,2
+set multiplot layout 1,{2 if has_foot else 1}
 set title 'alloc+free pair (LIFO), UML, median of rounds'
 set xlabel 'size (bytes)'
 set ylabel 'ns per pair'
@@ -288,6 +289,9 @@ set key bottom right
 set grid
 set yrange [0:*]
 plot {', '.join(series)}
+"""
+        if has_foot:
+            script += f"""
 set title 'footprint, 1M live blocks of 1..512 bytes (PREEMPT)'
 set xlabel ''
 set ylabel 'pages'
@@ -300,8 +304,8 @@ set grid y
 set yrange [0:*]
 set key top right
 plot '{foot}' using 2:xtic(1) title 'pymm', '' using 3 title 'kmalloc'
-unset multiplot
 """
+        script += 'unset multiplot\n'
         subprocess.run(['gnuplot'], input=script, text=True, check=True)
 
 
