@@ -8,6 +8,7 @@
  * hidden from the optimiser so that an alloc+free pair is never elided.
  */
 #include <linux/compiler.h>
+#include <linux/delay.h>
 #include <linux/ktime.h>
 #include <linux/prandom.h>
 #include <linux/sched.h>
@@ -222,11 +223,30 @@ void bw_ring_init(struct bw_ring *r)
 #define BW_RING_MASK	(BW_RING_SIZE - 1)
 #define BW_RING_PUBLISH	32
 
+/*
+ * Wait for the other side: spin a little, then sleep.  Under qemu TCG a
+ * guest CPU is a host thread, and on a busy host the two may not run at
+ * once: a side that spun on a full or empty ring would keep its host CPU
+ * from the other side for a whole host time slice, and the figure would
+ * measure the host's scheduler.  A sleeping guest CPU halts and lets it go.
+ */
+#define BW_RING_SPINS	256
+
+static void bw_ring_wait(unsigned int *spins)
+{
+	if (++*spins < BW_RING_SPINS) {
+		cpu_relax();
+	} else {
+		*spins = 0;
+		usleep_range(10, 20);
+	}
+}
+
 void bw_produce(struct bw_ring *r, const struct bw_batch *b, enum bw_alloc a,
 		unsigned long n, unsigned long *failed)
 {
 	unsigned long head = r->head, tail, i;
-	unsigned int k = 0;
+	unsigned int k = 0, spins = 0;
 	u8 *p;
 
 	/* Acquire: the consumer is done with the slots it has passed. */
@@ -242,7 +262,7 @@ void bw_produce(struct bw_ring *r, const struct bw_batch *b, enum bw_alloc a,
 		while (head - tail >= BW_RING_SIZE) {
 			/* Full: release all of it to the consumer, and wait. */
 			smp_store_release(&r->head, head);
-			cpu_relax();
+			bw_ring_wait(&spins);
 			/* Acquire: as above. */
 			tail = smp_load_acquire(&r->tail);
 		}
@@ -261,14 +281,14 @@ void bw_consume(struct bw_ring *r, const struct bw_batch *b, enum bw_alloc a,
 		unsigned long n, unsigned long *failed)
 {
 	unsigned long tail = r->tail, end = tail + n, head;
-	unsigned int k = 0;
+	unsigned int k = 0, spins = 0;
 	u8 *p;
 
 	while (tail != end) {
 		/* Acquire: pairs with bw_produce()'s release of head. */
 		head = smp_load_acquire(&r->head);
 		if (head == tail) {
-			cpu_relax();
+			bw_ring_wait(&spins);
 			continue;
 		}
 		for (; tail != head; tail++) {
