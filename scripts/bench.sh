@@ -7,7 +7,8 @@
 #   bench-none  the same kernel with PREEMPT_NONE (preempt-none.config):
 #               the fast path and the mixed batch;
 #   bench-smp   x86_64 without debugging (bench-smp.config), CONFIG_PREEMPT,
-#               on 2 CPUs under qemu (TCG): the smp section alone.
+#               on 2 CPUs under qemu (TCG): the smp section, and the
+#               fast path with its calibration on one CPU.
 #
 # 1. builds each kernel into its own dir in $PYMM_CACHE, and the modules
 #    against it from a copy of the sources (scripts/kernel.sh), one build
