@@ -19,6 +19,8 @@
 #   make manifest         rewrite scripts/check-manifest.json from the last
 #                         passing runs' results (each tier's results dir)
 #   make bench            pymm vs kmalloc, kmem_cache and CPython (results/bench.*)
+#                         on UML PREEMPT, UML PREEMPT_NONE and x86_64 SMP
+#                         (PYMM_BENCH_KERNELS="bench bench-none bench-smp")
 #   make torture          pymm_torture.ko alone: DURATION=<s> (300) TIER=<uml|x86|...>
 #   make lint             checkpatch --strict, W=1 and sparse (C=2) builds
 #   make dkms-install     sources to /usr/src/pymm-$(PYMM_VERSION), dkms add,

@@ -8,11 +8,15 @@
  * hidden from the optimiser so that an alloc+free pair is never elided.
  */
 #include <linux/compiler.h>
+#include <linux/delay.h>
 #include <linux/ktime.h>
 #include <linux/prandom.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
+
+#include <asm/barrier.h>
+#include <asm/processor.h>
 
 #include "bench_work.h"
 
@@ -202,6 +206,123 @@ void bw_batch_release(const struct bw_batch *b, enum bw_alloc a,
 		b->slot[k] = NULL;
 		if (!(i % 4096))
 			cond_resched();
+	}
+}
+
+void bw_ring_init(struct bw_ring *r)
+{
+	r->head = 0;
+	r->tail = 0;
+}
+
+/*
+ * The producer publishes its head every BW_RING_PUBLISH blocks (and at the
+ * end), not every block, so that the ring's own cache-line traffic stays
+ * small beside the allocators'.
+ */
+#define BW_RING_MASK	(BW_RING_SIZE - 1)
+#define BW_RING_PUBLISH	32
+
+/*
+ * Wait for the other side: spin a little, then sleep.  Under qemu TCG a
+ * guest CPU is a host thread, and on a busy host the two may not run at
+ * once: a side that spun on a full or empty ring would keep its host CPU
+ * from the other side for a whole host time slice, and the figure would
+ * measure the host's scheduler.  A sleeping guest CPU halts and lets it go.
+ */
+#define BW_RING_SPINS	256
+
+static void bw_ring_wait(unsigned int *spins)
+{
+	if (++*spins < BW_RING_SPINS) {
+		cpu_relax();
+	} else {
+		*spins = 0;
+		usleep_range(10, 20);
+	}
+}
+
+void bw_produce(struct bw_ring *r, const struct bw_batch *b, enum bw_alloc a,
+		unsigned long n, unsigned long *failed)
+{
+	unsigned long head = r->head, tail, i;
+	unsigned int k = 0, spins = 0;
+	u8 *p;
+
+	/* Acquire: the consumer is done with the slots it has passed. */
+	tail = smp_load_acquire(&r->tail);
+	for (i = 0; i < n; i++) {
+		p = bw_alloc(a, b->size[k]);
+		if (unlikely(!p))
+			(*failed)++;
+		else
+			bw_mark(p, k, b->size[k]);
+		if (++k == b->n)
+			k = 0;
+		while (head - tail >= BW_RING_SIZE) {
+			/* Full: release all of it to the consumer, and wait. */
+			smp_store_release(&r->head, head);
+			bw_ring_wait(&spins);
+			/* Acquire: as above. */
+			tail = smp_load_acquire(&r->tail);
+		}
+		r->slot[head & BW_RING_MASK] = p;
+		head++;
+		if (!(head % BW_RING_PUBLISH)) {
+			/* Release: the slots (and the blocks' marks) before head. */
+			smp_store_release(&r->head, head);
+		}
+	}
+	/* Release: as above, the rest. */
+	smp_store_release(&r->head, head);
+}
+
+void bw_consume(struct bw_ring *r, const struct bw_batch *b, enum bw_alloc a,
+		unsigned long n, unsigned long *failed)
+{
+	unsigned long tail = r->tail, end = tail + n, head;
+	unsigned int k = 0, spins = 0;
+	u8 *p;
+
+	while (tail != end) {
+		/* Acquire: pairs with bw_produce()'s release of head. */
+		head = smp_load_acquire(&r->head);
+		if (head == tail) {
+			bw_ring_wait(&spins);
+			continue;
+		}
+		for (; tail != head; tail++) {
+			p = r->slot[tail & BW_RING_MASK];
+			if (unlikely(p && !bw_marked(p, k, b->size[k])))
+				(*failed)++;
+			bw_free(a, p);
+			if (++k == b->n)
+				k = 0;
+		}
+		/* Release: the slots before tail may be reused. */
+		smp_store_release(&r->tail, tail);
+	}
+}
+
+void bw_pair_each(const struct bw_batch *b, enum bw_alloc a, unsigned long n,
+		  unsigned long *failed)
+{
+	unsigned long i;
+	unsigned int k = 0;
+	u8 *p;
+
+	for (i = 0; i < n; i++) {
+		p = bw_alloc(a, b->size[k]);
+		if (unlikely(!p)) {
+			(*failed)++;
+		} else {
+			bw_mark(p, k, b->size[k]);
+			if (unlikely(!bw_marked(p, k, b->size[k])))
+				(*failed)++;
+		}
+		bw_free(a, p);
+		if (++k == b->n)
+			k = 0;
 	}
 }
 

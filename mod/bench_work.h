@@ -11,6 +11,7 @@
 #ifndef _PYMM_BENCH_WORK_H
 #define _PYMM_BENCH_WORK_H
 
+#include <linux/cache.h>
 #include <linux/slab.h>
 #include <linux/types.h>
 
@@ -56,6 +57,32 @@ int bw_batch_hold(const struct bw_batch *b, enum bw_alloc a);
 /* Free the blocks of the first @permille of the batch's order. */
 void bw_batch_release(const struct bw_batch *b, enum bw_alloc a,
 		      unsigned int permille);
+
+/*
+ * The producer/consumer of the SMP section: blocks allocated on one CPU,
+ * handed to another through a single-producer single-consumer ring of
+ * pointers (no lock: each index is written by one side only) and freed
+ * there.  The sizes cycle through a batch's (@b->size), and each block
+ * carries the marks of its index in the batch, checked where it is freed.
+ */
+#define BW_RING_SIZE	1024	/* a power of two */
+
+struct bw_ring {
+	unsigned long head ____cacheline_aligned_in_smp;	/* producer's */
+	unsigned long tail ____cacheline_aligned_in_smp;	/* consumer's */
+	void *slot[BW_RING_SIZE] ____cacheline_aligned_in_smp;
+};
+
+void bw_ring_init(struct bw_ring *r);
+/* Allocate @n blocks with @a and push each into @r; *@failed counts NULLs. */
+void bw_produce(struct bw_ring *r, const struct bw_batch *b, enum bw_alloc a,
+		unsigned long n, unsigned long *failed);
+/* Pop @n blocks from @r and free them; *@failed counts damaged blocks. */
+void bw_consume(struct bw_ring *r, const struct bw_batch *b, enum bw_alloc a,
+		unsigned long n, unsigned long *failed);
+/* The same @n blocks on one CPU: each allocated, marked, checked, freed. */
+void bw_pair_each(const struct bw_batch *b, enum bw_alloc a, unsigned long n,
+		  unsigned long *failed);
 
 /*
  * Binary trees whose children hold a strong reference to their parent:

@@ -11,7 +11,8 @@
 # UML, the init script's files: params, init.rc, errors, kmemleak.txt,
 # modules-*.txt, transcript.txt), the files scripts/check-report.py reads.
 # Exits with the VM's status (124 or 137: timeout).  Environment:
-#   PYMM_BENCH_ARGS    args for pymm_bench.ko
+#   PYMM_BENCH_ARGS    args for pymm_bench.ko, after the tier's
+#                      (TIER_BENCH_ARGS)
 #   PYMM_CLIENT_KOS    run mode, UML only: a user's client modules (host
 #                      paths, space-separated) loaded instead of the demo
 #   PYMM_DEBUGFS       debugfs dir printed by `run` (/sys/kernel/debug/pymm)
@@ -69,6 +70,14 @@ quote() {
 	printf "'%s'" "$s"
 }
 
+# pymm_bench.ko's args: the tier's, then PYMM_BENCH_ARGS (a later value of
+# a parameter wins).
+bench_args() {
+	local args="$TIER_BENCH_ARGS ${PYMM_BENCH_ARGS-}"
+	args=${args# }
+	echo "${args% }"
+}
+
 # The parameters of init.sh (sourced by it), for MODE; guest_ko (the
 # machine's) gives the path at which the guest sees a module.
 write_params() {
@@ -80,7 +89,7 @@ write_params() {
 		[PYMM_DEMO_KO]=$(guest_ko "$DEMO")
 		[PYMM_BENCH_KO]=$(guest_ko "$BENCH")
 		[PYMM_TORTURE_KO]=$(guest_ko "$TORTURE")
-		[PYMM_BENCH_ARGS]=${PYMM_BENCH_ARGS-}
+		[PYMM_BENCH_ARGS]=$(bench_args)
 		[PYMM_CLIENT_KOS]=${PYMM_CLIENT_KOS-}
 		[PYMM_DEBUGFS]=${PYMM_DEBUGFS:-/sys/kernel/debug/pymm}
 		[PYMM_PASS_A_ARGS]=${PYMM_PASS_A_ARGS-$TIER_PASS_A_ARGS}
