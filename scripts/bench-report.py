@@ -50,7 +50,8 @@ TARGETS = [
      'bench', '<=', 1.00, 'fast_k'),
     ('fast path (PREEMPT), geometric mean over sizes, pymm / kmem_cache',
      'bench', '<=', 1.20, 'fast_c'),
-    ('mixed batch (PREEMPT), pymm / kmalloc', 'bench', '<=', 1.00, 'mixed'),
+    # Issue 13: the mixed batch <= 0.8x kmalloc on each preemption model.
+    ('mixed batch (PREEMPT), pymm / kmalloc', 'bench', '<=', 0.80, 'mixed'),
     ('footprint, 1M live blocks, pymm / kmalloc pages',
      'bench', '<=', 0.85, 'foot_live'),
     ('footprint after freeing 90% and shrinking, pymm / kmalloc',
