@@ -57,6 +57,9 @@
  *
  * The lock, the lists and the counters are this file's alone: debugfs.c
  * reads them through pymm_arena_snapshot() and pymm_arena_read_stats().
+ * Where an arena is counted in or out, under the lock, it fires the trace
+ * event pymm:arena_alloc or pymm:arena_free (trace.h); the arenas freed at
+ * unload are not counted, nor traced.
  */
 #include <linux/gfp.h>
 #include <linux/mm.h>
@@ -69,6 +72,7 @@
 #include "arena.h"
 #include "pymm_kasan.h"
 #include "report.h"
+#include "trace.h"
 
 static DEFINE_SPINLOCK(pymm_arena_lock);
 static LIST_HEAD(pymm_usable_arenas);
@@ -145,12 +149,17 @@ static void pymm_arena_free(struct pymm_arena *arena)
 	kfree_rcu(arena, rcu);
 }
 
-/* Count @arena as given back; called with pymm_arena_lock held. */
+/*
+ * Count @arena as given back, and trace it (pymm:arena_free); called with
+ * pymm_arena_lock held.
+ */
 static void pymm_count_freed(struct pymm_arena *arena)
 {
 	pymm_arenas_now--;
 	pymm_arenas_freed++;
 	pymm_pages_held -= arena->npresent;
+	trace_arena_free(arena->base, arena->npresent, pymm_arenas_now,
+			 arena->reserved);
 }
 
 /* @arena, on the usable list, gained (@n > 0) or lost free pools. */
@@ -378,12 +387,17 @@ static struct pymm_arena *pymm_arena_new(gfp_t gfp, bool whole)
 	return arena;
 }
 
-/* Count a new arena in; called with pymm_arena_lock held. */
+/*
+ * Count a new arena in, and trace it (pymm:arena_alloc); called with
+ * pymm_arena_lock held, @arena->reserved already set.
+ */
 static void pymm_count_new(struct pymm_arena *arena)
 {
 	pymm_arenas_now++;
 	pymm_arenas_allocated++;
 	pymm_pages_held += arena->npools;
+	trace_arena_alloc(arena->base, arena->npools, pymm_arenas_now,
+			  arena->reserved);
 }
 
 /**
@@ -699,8 +713,8 @@ static int pymm_reserve(unsigned int n)
 			return -ENOMEM;
 		}
 		spin_lock_irqsave(&pymm_arena_lock, flags);
-		pymm_count_new(arena);
 		arena->reserved = true;
+		pymm_count_new(arena);
 		list_add(&arena->reserve_link, &pymm_reserved_arenas);
 		pymm_arenas_reserved++;
 		pymm_usable_add_empty(arena);

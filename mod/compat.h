@@ -4,16 +4,16 @@
  * Debian 12 ships it, up to 6.12) lives here and nowhere else: the rest of
  * pymm is written against the 6.12 API, and on an older kernel this header
  * supplies that API from what the kernel has.  On 6.12 it defines only
- * pymm_shrinker_register() (shrinker_register(), then 0), PYMM_KERNEL_LINE
- * and PYMM_KUNIT_USER_MM (true).
+ * pymm_shrinker_register() (shrinker_register(), then 0), PYMM_KERNEL_LINE,
+ * pymm_assign_str() (__assign_str()) and PYMM_KUNIT_USER_MM (true).
  *
  * Where a difference is a macro, its absence is the test (#ifndef), so that
- * a backport is picked up; where it is a function or an export, only the
- * version tells, and the comment says so.  Nothing here changes what pymm
- * does on 6.12.
+ * a backport is picked up; where it is a function or an export, or a macro
+ * that changed its arguments, only the version tells, and the comment says
+ * so.  Nothing here changes what pymm does on 6.12.
  *
- * It sits in mod/ because both users of it reach mod/: mod/shrink.c, and
- * the KUnit suites through kunit/pymm_test.h.  It is not installed with
+ * It sits in mod/ because its users reach mod/: mod/shrink.c, mod/trace.h,
+ * and the KUnit suites through kunit/pymm_test.h.  It is not installed with
  * include/pymm.h: clients of pymm never need it.  Its KUnit part is seen
  * only by files that include <kunit/test.h> first.
  */
@@ -89,6 +89,19 @@ static inline void shrinker_free(struct shrinker *shrinker)
 }
 
 #endif /* SHRINKER_ALLOCATED */
+
+/*
+ * Trace events (trace.h).  6.10 dropped __assign_str()'s second argument:
+ * the string copied is the one __string() named.  Before, both are given,
+ * and are the same.  Only the version tells: the macro kept its name, and
+ * is defined only inside the stages of <trace/define_trace.h>.  For
+ * TP_fast_assign() only.
+ */
+#if PYMM_KERNEL_LINE >= 610
+#define pymm_assign_str(dst, ...)	__assign_str(dst)
+#else
+#define pymm_assign_str(dst, src)	__assign_str(dst, src)
+#endif
 
 #ifdef _KUNIT_TEST_H
 

@@ -9,8 +9,12 @@
  * pymm_error_name()).  The harness matches these texts (WARN_KINDS and
  * "pymm: LEAK" in scripts/check-report.py): they do not change lightly.
  *
- * Nothing here takes a lock or calls another pymm file: a report may be
- * made with any pymm lock held and interrupts off.
+ * Every refused pointer also fires the trace event pymm:bad_pointer
+ * (trace.h), named by its kind as the harness names it.
+ *
+ * Nothing here takes a lock or calls another pymm file but the tracepoint
+ * of trace.c, which takes none: a report may be made with any pymm lock
+ * held and interrupts off.
  */
 #include <linux/atomic.h>
 #include <linux/bug.h>
@@ -19,6 +23,7 @@
 #include <pymm.h>
 
 #include "report.h"
+#include "trace.h"
 
 static atomic_long_t pymm_errors[PYMM_NR_ERRORS];
 
@@ -27,6 +32,14 @@ static const char * const pymm_error_names[PYMM_NR_ERRORS] = {
 	[PYMM_ERR_MIDDLE]	= "err_middle",
 	[PYMM_ERR_DOUBLE_FREE]	= "err_double_free",
 	[PYMM_ERR_CORRUPTION]	= "err_corruption",
+};
+
+/* The kinds of the trace event: README's and check-report.py's names. */
+static const char * const pymm_error_kinds[PYMM_NR_ERRORS] = {
+	[PYMM_ERR_INVALID]	= "invalid",
+	[PYMM_ERR_MIDDLE]	= "middle",
+	[PYMM_ERR_DOUBLE_FREE]	= "double_free",
+	[PYMM_ERR_CORRUPTION]	= "corruption",
 };
 
 /**
@@ -42,6 +55,7 @@ void pymm_report(enum pymm_error err, const void *p, int szidx,
 	unsigned int size = szidx >= 0 ? (szidx + 1) * PYMM_ALIGN : 0;
 
 	atomic_long_inc(&pymm_errors[err]);
+	trace_bad_pointer(pymm_error_kinds[err], szidx, p, what);
 	switch (err) {
 	case PYMM_ERR_INVALID:
 		WARN_ONCE(1, "pymm: %s(%p): not a live block pymm returned (class %d)\n",

@@ -21,6 +21,7 @@
 #include "compat.h"
 #include "cpu.h"
 #include "shrink.h"
+#include "trace.h"
 
 static struct shrinker *pymm_shrinker;
 
@@ -68,17 +69,20 @@ EXPORT_SYMBOL_NS_GPL(pymm_test_shrink_count, EXPORTED_FOR_KUNIT_TESTING);
 /*
  * Give back all that can be: the CPUs' current pools with nothing in use,
  * then every free pool of the arenas in use (unless release_free_pools=0),
- * then the cached arena.  Return: pages given back, or SHRINK_STOP.
+ * then the cached arena.  Traced as pymm:shrink, with the pages of each.
+ * Return: pages given back, or SHRINK_STOP.
  */
 static unsigned long pymm_shrink_scan(struct shrinker *shrinker,
 				      struct shrink_control *sc)
 {
-	unsigned long freed;
+	unsigned long flushed, trimmed = 0, cached, freed;
 
-	freed = pymm_cpu_flush_idle();
+	flushed = pymm_cpu_flush_idle();
 	if (READ_ONCE(pymm_release_free_pools))
-		freed += pymm_arena_trim();
-	freed += pymm_arena_drop_cache();
+		trimmed = pymm_arena_trim();
+	cached = pymm_arena_drop_cache();
+	freed = flushed + trimmed + cached;
+	trace_shrink(sc->nr_scanned, freed, flushed, trimmed, cached);
 	return freed ? freed : SHRINK_STOP;
 }
 
