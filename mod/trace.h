@@ -37,92 +37,67 @@
 
 #include "compat.h"
 
+/* A collection starts, its generations gathered into one set. */
 TRACE_EVENT(gc_start,
-
-	TP_PROTO(const char *heap, int gen, bool incremental,
-		 unsigned long objects),
-
-	TP_ARGS(heap, gen, incremental, objects),
-
-	TP_STRUCT__entry(
-		__string(heap, heap)
-		__field(int, gen)
-		__field(bool, incremental)
-		__field(unsigned long, objects)
-	),
-
-	TP_fast_assign(
-		pymm_assign_str(heap, heap);
-		__entry->gen = gen;
-		__entry->incremental = incremental;
-		__entry->objects = objects;
-	),
-
-	TP_printk("heap=%s gen=%d incremental=%s objects=%lu",
-		  __get_str(heap), __entry->gen,
-		  __entry->incremental ? "true" : "false", __entry->objects)
+	    TP_PROTO(const char *heap, int gen, bool incremental,
+		     unsigned long objects),
+	    TP_ARGS(heap, gen, incremental, objects),
+	    TP_STRUCT__entry(__string(heap, heap)
+			     __field(int, gen)
+			     __field(bool, incremental)
+			     __field(unsigned long, objects)),
+	    TP_fast_assign(pymm_assign_str(heap, heap);
+			   __entry->gen = gen;
+			   __entry->incremental = incremental;
+			   __entry->objects = objects;),
+	    TP_printk("heap=%s gen=%d incremental=%s objects=%lu",
+		      __get_str(heap), __entry->gen,
+		      __entry->incremental ? "true" : "false", __entry->objects)
 );
 
+/* The collection is over, its garbage destroyed. */
 TRACE_EVENT(gc_end,
-
-	TP_PROTO(const char *heap, int gen, bool incremental,
-		 unsigned long collected, unsigned long uncollectable,
-		 unsigned long visited, u64 pause_ns),
-
-	TP_ARGS(heap, gen, incremental, collected, uncollectable, visited,
-		pause_ns),
-
-	TP_STRUCT__entry(
-		__string(heap, heap)
-		__field(int, gen)
-		__field(bool, incremental)
-		__field(unsigned long, collected)
-		__field(unsigned long, uncollectable)
-		__field(unsigned long, visited)
-		__field(u64, pause_ns)
-	),
-
-	TP_fast_assign(
-		pymm_assign_str(heap, heap);
-		__entry->gen = gen;
-		__entry->incremental = incremental;
-		__entry->collected = collected;
-		__entry->uncollectable = uncollectable;
-		__entry->visited = visited;
-		__entry->pause_ns = pause_ns;
-	),
-
-	TP_printk("heap=%s gen=%d incremental=%s collected=%lu uncollectable=%lu visited=%lu pause_ns=%llu",
-		  __get_str(heap), __entry->gen,
-		  __entry->incremental ? "true" : "false", __entry->collected,
-		  __entry->uncollectable, __entry->visited,
-		  (unsigned long long)__entry->pause_ns)
+	    TP_PROTO(const char *heap, int gen, bool incremental,
+		     unsigned long collected, unsigned long uncollectable,
+		     unsigned long visited, u64 pause_ns),
+	    TP_ARGS(heap, gen, incremental, collected, uncollectable, visited,
+		    pause_ns),
+	    TP_STRUCT__entry(__string(heap, heap)
+			     __field(int, gen)
+			     __field(bool, incremental)
+			     __field(unsigned long, collected)
+			     __field(unsigned long, uncollectable)
+			     __field(unsigned long, visited)
+			     __field(u64, pause_ns)),
+	    TP_fast_assign(pymm_assign_str(heap, heap);
+			   __entry->gen = gen;
+			   __entry->incremental = incremental;
+			   __entry->collected = collected;
+			   __entry->uncollectable = uncollectable;
+			   __entry->visited = visited;
+			   __entry->pause_ns = pause_ns;),
+	    TP_printk("heap=%s gen=%d incremental=%s collected=%lu uncollectable=%lu visited=%lu pause_ns=%llu",
+		      __get_str(heap), __entry->gen,
+		      __entry->incremental ? "true" : "false", __entry->collected,
+		      __entry->uncollectable, __entry->visited,
+		      (unsigned long long)__entry->pause_ns)
 );
 
 DECLARE_EVENT_CLASS(pymm_arena,
-
-	TP_PROTO(const void *base, unsigned int pages, unsigned long arenas,
-		 bool reserved),
-
-	TP_ARGS(base, pages, arenas, reserved),
-
-	TP_STRUCT__entry(
-		__field(const void *, base)
-		__field(unsigned int, pages)
-		__field(unsigned long, arenas)
-		__field(bool, reserved)
-	),
-
-	TP_fast_assign(
-		__entry->base = base;
-		__entry->pages = pages;
-		__entry->arenas = arenas;
-		__entry->reserved = reserved;
-	),
-
-	TP_printk("base=%p pages=%u arenas=%lu reserved=%s", __entry->base,
-		  __entry->pages, __entry->arenas,
-		  __entry->reserved ? "true" : "false")
+		    TP_PROTO(const void *base, unsigned int pages, unsigned long arenas,
+			     bool reserved),
+		    TP_ARGS(base, pages, arenas, reserved),
+		    TP_STRUCT__entry(__field(const void *, base)
+				     __field(unsigned int, pages)
+				     __field(unsigned long, arenas)
+				     __field(bool, reserved)),
+		    TP_fast_assign(__entry->base = base;
+				   __entry->pages = pages;
+				   __entry->arenas = arenas;
+				   __entry->reserved = reserved;),
+		    TP_printk("base=%p pages=%u arenas=%lu reserved=%s", __entry->base,
+			      __entry->pages, __entry->arenas,
+			      __entry->reserved ? "true" : "false")
 );
 
 /*
@@ -131,12 +106,9 @@ DECLARE_EVENT_CLASS(pymm_arena,
  * it is one of the arenas_min arenas.
  */
 DEFINE_EVENT(pymm_arena, arena_alloc,
-
-	TP_PROTO(const void *base, unsigned int pages, unsigned long arenas,
-		 bool reserved),
-
-	TP_ARGS(base, pages, arenas, reserved)
-);
+	     TP_PROTO(const void *base, unsigned int pages, unsigned long arenas,
+		      bool reserved),
+	     TP_ARGS(base, pages, arenas, reserved));
 
 /*
  * An arena counted as given back (its pages go back right after, with no
@@ -144,12 +116,9 @@ DEFINE_EVENT(pymm_arena, arena_alloc,
  * the shrinker gave free pools back, and the arenas held afterwards.
  */
 DEFINE_EVENT(pymm_arena, arena_free,
-
-	TP_PROTO(const void *base, unsigned int pages, unsigned long arenas,
-		 bool reserved),
-
-	TP_ARGS(base, pages, arenas, reserved)
-);
+	     TP_PROTO(const void *base, unsigned int pages, unsigned long arenas,
+		      bool reserved),
+	     TP_ARGS(base, pages, arenas, reserved));
 
 /*
  * One scan of pymm's shrinker: what the kernel counts as scanned (the
@@ -160,32 +129,23 @@ DEFINE_EVENT(pymm_arena, arena_free,
  * arena.
  */
 TRACE_EVENT(shrink,
-
-	TP_PROTO(unsigned long scanned, unsigned long freed,
-		 unsigned long flushed, unsigned long trimmed,
-		 unsigned long cached),
-
-	TP_ARGS(scanned, freed, flushed, trimmed, cached),
-
-	TP_STRUCT__entry(
-		__field(unsigned long, scanned)
-		__field(unsigned long, freed)
-		__field(unsigned long, flushed)
-		__field(unsigned long, trimmed)
-		__field(unsigned long, cached)
-	),
-
-	TP_fast_assign(
-		__entry->scanned = scanned;
-		__entry->freed = freed;
-		__entry->flushed = flushed;
-		__entry->trimmed = trimmed;
-		__entry->cached = cached;
-	),
-
-	TP_printk("scanned=%lu freed=%lu flushed=%lu trimmed=%lu cached=%lu",
-		  __entry->scanned, __entry->freed, __entry->flushed,
-		  __entry->trimmed, __entry->cached)
+	    TP_PROTO(unsigned long scanned, unsigned long freed,
+		     unsigned long flushed, unsigned long trimmed,
+		     unsigned long cached),
+	    TP_ARGS(scanned, freed, flushed, trimmed, cached),
+	    TP_STRUCT__entry(__field(unsigned long, scanned)
+			     __field(unsigned long, freed)
+			     __field(unsigned long, flushed)
+			     __field(unsigned long, trimmed)
+			     __field(unsigned long, cached)),
+	    TP_fast_assign(__entry->scanned = scanned;
+			   __entry->freed = freed;
+			   __entry->flushed = flushed;
+			   __entry->trimmed = trimmed;
+			   __entry->cached = cached;),
+	    TP_printk("scanned=%lu freed=%lu flushed=%lu trimmed=%lu cached=%lu",
+		      __entry->scanned, __entry->freed, __entry->flushed,
+		      __entry->trimmed, __entry->cached)
 );
 
 /*
@@ -195,28 +155,19 @@ TRACE_EVENT(shrink,
  * into or -1, the pointer, and the API function it was given to.
  */
 TRACE_EVENT(bad_pointer,
-
-	TP_PROTO(const char *kind, int class, const void *ptr,
-		 const char *func),
-
-	TP_ARGS(kind, class, ptr, func),
-
-	TP_STRUCT__entry(
-		__string(kind, kind)
-		__field(int, class)
-		__field(const void *, ptr)
-		__string(func, func)
-	),
-
-	TP_fast_assign(
-		pymm_assign_str(kind, kind);
-		__entry->class = class;
-		__entry->ptr = ptr;
-		pymm_assign_str(func, func);
-	),
-
-	TP_printk("kind=%s class=%d ptr=%p func=%s", __get_str(kind),
-		  __entry->class, __entry->ptr, __get_str(func))
+	    TP_PROTO(const char *kind, int class, const void *ptr,
+		     const char *func),
+	    TP_ARGS(kind, class, ptr, func),
+	    TP_STRUCT__entry(__string(kind, kind)
+			     __field(int, class)
+			     __field(const void *, ptr)
+			     __string(func, func)),
+	    TP_fast_assign(pymm_assign_str(kind, kind);
+			   __entry->class = class;
+			   __entry->ptr = ptr;
+			   pymm_assign_str(func, func);),
+	    TP_printk("kind=%s class=%d ptr=%p func=%s", __get_str(kind),
+		      __entry->class, __entry->ptr, __get_str(func))
 );
 
 #endif /* _PYMM_TRACE_H */
