@@ -41,6 +41,7 @@ PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export PATH
 
 DBG=/sys/kernel/debug
+TRACEFS=/sys/kernel/tracing
 OUT="${pymm_out:-}"
 PARAMS=/params
 [ -z "$OUT" ] || PARAMS=$OUT/params
@@ -85,6 +86,11 @@ setup_mounts() {
 	mount -t proc proc /proc
 	mount -t sysfs sysfs /sys
 	mount -t debugfs debugfs "$DBG"
+	# tracefs, for pymm's trace events (events/pymm/); its mount point
+	# exists only in a kernel with tracing, and a failure is no error.
+	if [ -d "$TRACEFS" ] && ! grep -q " $TRACEFS " /proc/mounts; then
+		mount -t tracefs tracefs "$TRACEFS" 2>/dev/null || true
+	fi
 	mount -t devtmpfs devtmpfs /dev 2>/dev/null || true
 	[ -n "$OUT" ] || mount -t tmpfs tmpfs /tmp
 	[ -e /dev/fd ] || ln -s /proc/self/fd /dev/fd
