@@ -364,7 +364,7 @@ static void bad_pointer_event_names_the_kind_class_and_caller(struct kunit *test
 	unsigned int start;
 	u8 *k, *p, *t;
 
-	k = kmalloc(64, GFP_KERNEL);
+	k = kunit_kmalloc(test, 64, GFP_KERNEL);	/* kfree()d by KUnit */
 	KUNIT_ASSERT_NOT_NULL(test, k);
 	p = pt_blocks_alloc(test, bag, 64, GFP_KERNEL);
 	/* A block freed twice: its pool kept by a second block. */
@@ -379,7 +379,6 @@ static void bad_pointer_event_names_the_kind_class_and_caller(struct kunit *test
 	tl_expect_warn_begin("invalid=1");
 	pymm_free(k);
 	tl_expect_warn_end();
-	kfree(k);
 	e = tt_one_bad(test, tt_snapshot(test, rec));
 	KUNIT_EXPECT_STREQ(test, e->kind, "invalid");
 	KUNIT_EXPECT_EQ(test, e->class, -1);
