@@ -66,6 +66,7 @@
 
 #include "object.h"
 #include "gc.h"
+#include "trace.h"
 
 /* pymm_obj.state: refcount was zero at update_refs, its destroyer owns it. */
 #define PYMM_DYING	BIT(1)
@@ -237,21 +238,24 @@ static unsigned long pymm_settle(struct pymm_heap *heap,
 
 /*
  * Take generations @from..@to onto the private list @set.  Called with the
- * heap lock held, as every change to a private list is.
+ * heap lock held, as every change to a private list is.  Return: the
+ * objects taken.
  */
-static void pymm_gather(struct pymm_heap *heap, int from, int to,
-			struct list_head *set)
+static unsigned long pymm_gather(struct pymm_heap *heap, int from, int to,
+				 struct list_head *set)
 {
-	unsigned long flags;
+	unsigned long flags, n = 0;
 	int i;
 
 	spin_lock_irqsave(&heap->gen_lock, flags);
 	for (i = from; i <= to; i++) {
 		list_splice_tail_init(&heap->gens[i].objects, set);
-		heap->ncollecting += heap->gens[i].nobjs;
+		n += heap->gens[i].nobjs;
 		heap->gens[i].nobjs = 0;
 	}
+	heap->ncollecting += n;
 	spin_unlock_irqrestore(&heap->gen_lock, flags);
+	return n;
 }
 
 /*
@@ -370,18 +374,19 @@ static void pymm_account(struct pymm_heap *heap, int g, unsigned long survivors,
 static long pymm_collect_locked(struct pymm_heap *heap, int g)
 {
 	unsigned int dest = min(g + 1, PYMM_NR_GENS - 1);
-	unsigned long survivors, n, collected = 0, uncollectable = 0;
+	unsigned long survivors, n, objects, collected = 0, uncollectable = 0;
 	LIST_HEAD(set);
 	LIST_HEAD(unreachable);
 	LIST_HEAD(finalized);
 	LIST_HEAD(garbage);
-	u64 start = ktime_get_ns();
+	u64 start = ktime_get_ns(), pause;
 
 	pymm_count(heap, g);
 	pymm_drain_begin(heap);
 	pymm_gc_lock(heap);
 
-	pymm_gather(heap, 0, g, &set);
+	objects = pymm_gather(heap, 0, g, &set);
+	trace_gc_start(heap->name, g, false, objects);
 	survivors = pymm_find_unreachable(heap, &set, &unreachable, dest);
 	pymm_splice(heap, &set, dest, survivors);
 
@@ -401,8 +406,10 @@ static long pymm_collect_locked(struct pymm_heap *heap, int g)
 	/* Deaths the collection caused, destroyed before returning. */
 	pymm_heap_drain(heap, true);
 
-	pymm_account(heap, g, survivors, collected, uncollectable,
-		     ktime_get_ns() - start);
+	pause = ktime_get_ns() - start;
+	pymm_account(heap, g, survivors, collected, uncollectable, pause);
+	trace_gc_end(heap->name, g, false, collected, uncollectable, objects,
+		     pause);
 	return collected;
 }
 
