@@ -34,6 +34,10 @@ scripts/boot.sh and scripts/init.sh (every tier), and:
   * counts the distro tier's load, debugfs and unload phase (between the
     "pymm-check: distro begin/end" markers) as one test case: passed iff
     it ended with no error of the init script;
+  * counts each "pymm-check: pymmtop case NAME ok" (or "... FAIL: why")
+    marker of scripts/check-pymmtop.py as a passed (failed) case; a case
+    the manifest's "pymmtop" lists for the tier without its marker, or a
+    marker of a case it does not list, fails the run;
   * counts the pymm_torture.ko run (after "pymm-check: torture begin") as
     one test case: passed iff its "pymm_torture: N ops, M errors" line is
     there and M is 0 (--no-kunit: only the torture run, no KUnit passes;
@@ -50,8 +54,9 @@ then sums such files into the one closing "N passed, M failed" line.
 `--write-manifest NAME=DIR...` rewrites scripts/check-manifest.json from the
 pass-X.json files that the report of a passing run of tier NAME left in
 DIR (`make manifest` does it for results/check, results/check-x86 and
-results/check-kcsan, those that exist): the cases of every pass, and the
-skips of that tier (NAME: a tier of scripts/tiers/).
+results/check-kcsan, those that exist): the cases of every pass, the
+skips of that tier (NAME: a tier of scripts/tiers/), and the tier's
+pymmtop cases, from the markers in DIR/console.log.
 """
 import argparse
 import json
@@ -306,6 +311,42 @@ def check_torture(lines, rep):
         rep.passed += 1
 
 
+PYMMTOP_CASE = re.compile(r'pymm-check: pymmtop case (\S+) (ok|FAIL(?:: (.*))?)$')
+
+
+def check_pymmtop(lines, tier, manifest, rep):
+    """scripts/check-pymmtop.py's cases (check mode, where the guest has
+    python3): each "pymm-check: pymmtop case NAME ok" marker is a passed
+    case, each "... FAIL: reason" a failed one.  With a tier, every case
+    the manifest's "pymmtop" lists for it must have printed its marker,
+    and a case it does not list is a problem too."""
+    seen = []
+    for line in lines:
+        m = PYMMTOP_CASE.search(TIMESTAMP.sub('', line))
+        if m:
+            seen.append((m.group(1), m.group(2) == 'ok', m.group(3) or ''))
+    want = manifest.get('pymmtop', {}).get(tier, []) if tier else []
+    if not seen and not want:
+        return
+    print('==== pymmtop ====')
+    for name, ok, why in seen:
+        if ok:
+            rep.passed += 1
+            print(f'pymmtop case {name}: ok')
+        else:
+            rep.failed += 1
+            rep.reasons.append(f'pymmtop case {name} failed: {why}')
+            print(f'pymmtop case {name}: FAIL: {why}')
+    names = {name for name, _, _ in seen}
+    for name in want:
+        if name not in names:
+            rep.problem(f'pymmtop case {name} did not run (in the manifest)')
+    if tier:
+        for name in sorted(names - set(want)):
+            rep.problem(f'pymmtop case {name} is not in the manifest for tier '
+                        f'{tier} (new? add it to "pymmtop" there)')
+
+
 def suite_durations(chunk):
     """[(suite, seconds)] from the kernel timestamps of a pass: from the
     previous top-level result (or the pass marker) to the suite's own."""
@@ -411,6 +452,19 @@ def write_manifest(specs, path=MANIFEST):
                 return 1
             passes[name] = sorted(c['full'] for c in cases)
             skips[name] = sorted(c['full'] for c in cases if c['status'] == 'SKIP')
+        pymmtop = {}
+        for line in read_lines(os.path.join(out, 'console.log')) or []:
+            m = PYMMTOP_CASE.search(TIMESTAMP.sub('', line))
+            if m:
+                pymmtop[m.group(1)] = m.group(2) == 'ok'
+        if not all(pymmtop.values()):
+            print(f'{tier}: pymmtop: not a passing run '
+                  f'({", ".join(n for n, ok in pymmtop.items() if not ok)})')
+            return 1
+        if pymmtop:
+            manifest.setdefault('pymmtop', {})[tier] = sorted(pymmtop)
+        else:
+            manifest.get('pymmtop', {}).pop(tier, None)
         old = manifest.get('passes')
         if old and old != passes:
             for name in PASSES:
@@ -790,6 +844,8 @@ def main():
         parse_pass(name, lines, args, rep)
     check_distro(lines, rep)
     check_torture(lines, rep)
+    if not args.no_kunit:
+        check_pymmtop(lines, args.tier, load_manifest(), rep)
     print('==== checks ====')
     if not args.no_kunit:
         check_manifest(rep, args.tier, load_manifest())

@@ -12,8 +12,11 @@
 # between "pymm-kmemleak: begin" and "pymm-kmemleak: end" lines.
 #
 # The params set PYMM_MODE and the module paths and arguments:
-# run:   insmod core + demo, cat every file under the debugfs dir, rmmod
-#        demo, cat summary, rmmod core.  With PYMM_CLIENT_KOS (a user's
+# run:   insmod core + demo (pymm's trace events on meanwhile, if the
+#        kernel has them), cat every file under the debugfs dir (the
+#        write-only ones listed), collect every heap, the first lines of
+#        the trace, pymmtop --once (where python3 is: UML), rmmod demo,
+#        cat summary, rmmod core.  With PYMM_CLIENT_KOS (a user's
 #        client modules, `make run CLIENT=<dir>`) those instead of the
 #        demo, loaded in order and unloaded in reverse; then an error for
 #        each block, large block, heap or err_* count they left.
@@ -21,8 +24,9 @@
 #        load), rmmod it, rmmod core.
 # check: fault-injection + kmemleak setup, then per pass (A: pymm.ko
 #        $PYMM_PASS_A_ARGS, B: $PYMM_PASS_B_ARGS) insmod core, insmod the
-#        KUnit module (suites run at load), rmmod both; then the torture
-#        run (below); then passes C and D (the same core args) of the KASAN
+#        KUnit module (suites run at load), rmmod both; then (UML, where
+#        python3 is) core + demo for scripts/check-pymmtop.py's cases;
+#        then the torture run (below); then passes C and D (the same core args) of the KASAN
 #        suite alone; then a final kmemleak scan.
 # distro: (the distro tier's kernel has no KUnit or kmemleak) insmod core,
 #        demo and the client built against the installed pymm
@@ -112,12 +116,61 @@ modname() {
 	echo "${base%.ko}"
 }
 
-# Print every regular file under $1, sorted, each under a heading.
+# Print every regular file under $1, sorted, each under a heading.  A
+# file with no read bit in its mode (a heap's collect and freeze, 0200)
+# is listed with its mode, not read: reading one fails (EINVAL).
 cat_tree() {
 	find "$1" -type f | sort | while IFS= read -r f; do
+		perm=$(ls -ld "$f")
+		perm=${perm%% *}
+		case ${perm#?} in
+		*r*) ;;
+		*)
+			echo "== $f ($perm: write-only, not read) =="
+			continue
+			;;
+		esac
 		echo "== $f =="
 		cat "$f" || echo "(read failed: $?)"
 	done
+}
+
+# The directory of this script: scripts/ of the repository on UML (the
+# host's / is the guest's), where pymmtop and check-pymmtop.py are.
+SCRIPTS=${0%/*}
+
+# Can the guest run pymmtop?  UML runs the host's python3; the qemu
+# tiers' busybox initramfs has neither python3 nor the scripts.
+have_pymmtop() {
+	command -v python3 >/dev/null 2>&1 && [ -f "$SCRIPTS/pymmtop" ]
+}
+
+# pymm's trace events, if this kernel and pymm.ko have them
+# (events/pymm appears once pymm.ko is loaded; tracefs is mounted here if
+# it is not yet): trace_begin turns them on, trace_end off and prints the
+# first 12 lines of the trace.  Without them both say nothing.
+TRACING=
+trace_begin() {
+	TRACING=
+	[ -d "$TRACEFS" ] || return 0
+	[ -d "$TRACEFS/events" ] ||
+		mount -t tracefs tracefs "$TRACEFS" 2>/dev/null || return 0
+	[ -d "$TRACEFS/events/pymm" ] || return 0
+	sh -c ": > $TRACEFS/trace" 2>/dev/null || true
+	if run sh -c "echo 1 > $TRACEFS/events/pymm/enable"; then
+		TRACING=1
+	else
+		error "cannot enable pymm's trace events"
+	fi
+}
+
+trace_end() {
+	[ -n "$TRACING" ] || return 0
+	run sh -c "echo 0 > $TRACEFS/events/pymm/enable" ||
+		error "cannot disable pymm's trace events"
+	echo "== $TRACEFS/trace (pymm's events, the first 12 lines) =="
+	grep -v '^#' "$TRACEFS/trace" | head -n 12
+	TRACING=
 }
 
 # Ask every heap for a full collection through debugfs, and show its gc
@@ -135,9 +188,15 @@ run_mode() {
 	need_file "$PYMM_CORE_KO"
 	need_file "$PYMM_DEMO_KO"
 	run insmod "$PYMM_CORE_KO"
+	trace_begin
 	run insmod "$PYMM_DEMO_KO"
 	cat_tree "$PYMM_DEBUGFS"
 	collect_heaps
+	trace_end
+	if have_pymmtop; then
+		run python3 "$SCRIPTS/pymmtop" --once --root "$PYMM_DEBUGFS" ||
+			error "pymmtop --once failed"
+	fi
 	run rmmod "$(modname "$PYMM_DEMO_KO")"
 	echo "== $PYMM_DEBUGFS/summary (the CPUs' current pools still hold arenas) =="
 	cat "$PYMM_DEBUGFS/summary"
@@ -333,6 +392,35 @@ torture_run() {
 	mark "torture end"
 }
 
+# scripts/pymmtop against live debugfs, with pymm.ko and the demo loaded
+# (classes and a heap to show, nothing allocating):
+# scripts/check-pymmtop.py prints one "pymm-check: pymmtop case NAME ok"
+# (or "... FAIL: reason") marker per case, which check-report.py counts
+# against the manifest's "pymmtop" cases of the tier.  Only where the
+# guest has python3 (UML); the qemu tiers expect no case.
+pymmtop_check() {
+	if ! have_pymmtop || [ ! -f "$PYMM_DEMO_KO" ]; then
+		echo "pymmtop check skipped: no python3, pymmtop or demo module here"
+		return 0
+	fi
+	mark "pymmtop begin"
+	if ! run insmod "$PYMM_CORE_KO"; then
+		error "pymmtop: insmod $PYMM_CORE_KO failed"
+	else
+		if run insmod "$PYMM_DEMO_KO"; then
+			# Its markers say what failed; a case that never ran is
+			# missing from them, which the report counts.
+			run python3 "$SCRIPTS/check-pymmtop.py" --kmsg \
+				--root "$PYMM_DEBUGFS" || true
+		else
+			error "pymmtop: insmod $PYMM_DEMO_KO failed"
+		fi
+		rmmod_loaded "$PYMM_DEMO_KO" pymmtop
+		rmmod_loaded "$PYMM_CORE_KO" pymmtop
+	fi
+	mark "pymmtop end"
+}
+
 check_mode() {
 	need_file "$PYMM_CORE_KO"
 	need_file "$PYMM_KUNIT_KO"
@@ -342,6 +430,7 @@ check_mode() {
 	kmemleak_start
 	check_pass A "$PYMM_PASS_A_ARGS" "$PYMM_PASS_A_KUNIT_ARGS"
 	check_pass B "$PYMM_PASS_B_ARGS" "$PYMM_PASS_B_KUNIT_ARGS"
+	pymmtop_check
 	torture_run
 	kasan_passes
 	final_kmemleak

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # run.sh - `make run`: build the uml tier's kernel (if needed) and the
 # modules, boot UML, load pymm.ko and pymm_demo.ko, print every debugfs
-# file under /sys/kernel/debug/pymm, unload the demo, print the summary
-# again, unload pymm and power off (scripts/init.sh, run mode).  Prints
+# file under /sys/kernel/debug/pymm (the write-only ones listed, not
+# read), collect every heap, print the first lines of the trace of pymm's
+# events (if the kernel has them) and `scripts/pymmtop --once`, unload the
+# demo, print the summary again, unload pymm and power off
+# (scripts/init.sh, run mode).  Prints
 # what happened in the VM from the init script's start marker on
 # (commands, file contents, kernel messages); the whole console is in
 # $PYMM_OUT/console.log (default results/run/).
