@@ -68,7 +68,11 @@ MODULE_PARM_DESC(autogc_objs, "garbage self-cycles per automatic collection roun
 
 unsigned int tt_autogc_ms = 2000;
 module_param_named(autogc_ms, tt_autogc_ms, uint, 0444);
-MODULE_PARM_DESC(autogc_ms, "95% of a round's garbage must be reclaimed within this");
+MODULE_PARM_DESC(autogc_ms, "95% of a round's garbage should be reclaimed within this (else counted late)");
+
+unsigned int tt_autogc_stall_ms = 30000;
+module_param_named(autogc_stall_ms, tt_autogc_stall_ms, uint, 0444);
+MODULE_PARM_DESC(autogc_stall_ms, "95% of a round's garbage must be reclaimed within this (else an error)");
 
 atomic_long_t tt_ops[TT_NR_OPS];
 static atomic_long_t tt_errs[TT_NR_ERRS];
@@ -81,7 +85,7 @@ static const struct {
 	{ "alloc", TT_OP_MALLOC, TT_OP_ATOMIC_FAIL },
 	{ "irq", TT_OP_HARDIRQ, TT_OP_SOFTIRQ },
 	{ "system", TT_OP_SHRINK, TT_OP_ONLINE },
-	{ "objects", TT_OP_OBJ_NEW, TT_OP_AUTOGC_ROUND },
+	{ "objects", TT_OP_OBJ_NEW, TT_OP_AUTOGC_LATE },
 	{ "inject", TT_OP_INJ_DFREE, TT_OP_INJ_FOREIGN },
 };
 
@@ -114,6 +118,7 @@ static const char * const tt_op_names[TT_NR_OPS] = {
 	[TT_OP_RELEASE] = "release",
 	[TT_OP_ORPHAN] = "orphan",
 	[TT_OP_AUTOGC_ROUND] = "autogc_round",
+	[TT_OP_AUTOGC_LATE] = "autogc_late",
 	[TT_OP_INJ_DFREE] = "double_free",
 	[TT_OP_INJ_DFREE_XCPU] = "double_free_other_cpu",
 	[TT_OP_INJ_DFREE_OLDER] = "double_free_older",

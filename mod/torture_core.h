@@ -67,6 +67,7 @@
 extern unsigned int tt_duration, tt_nthreads, tt_parts, tt_timer_us;
 extern unsigned int tt_heaps, tt_inject, tt_inject_ms, tt_shrink_ms;
 extern unsigned int tt_hotplug_ms, tt_heap_ms, tt_autogc_objs, tt_autogc_ms;
+extern unsigned int tt_autogc_stall_ms;
 extern ulong tt_seed;
 
 /* Operations, counted; their sum is the N of "N ops". */
@@ -99,6 +100,7 @@ enum tt_op {
 	TT_OP_RELEASE,
 	TT_OP_ORPHAN,		/* leaf still held when its heap went */
 	TT_OP_AUTOGC_ROUND,
+	TT_OP_AUTOGC_LATE,	/* a round over autogc_ms, not stalled */
 	TT_OP_INJ_DFREE,	/* double free, same CPU */
 	TT_OP_INJ_DFREE_XCPU,	/* double free, another CPU */
 	TT_OP_INJ_DFREE_OLDER,	/* double free of a block not at the head */

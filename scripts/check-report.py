@@ -282,6 +282,7 @@ def check_distro(lines, rep):
 TORTURE_BEGIN = 'pymm-check: torture begin'
 TORTURE_END = 'pymm-check: torture end'
 TORTURE_RESULT = re.compile(r'pymm_torture: (\d+) ops, (\d+) errors$')
+TORTURE_ERROR = re.compile(r'pymm_torture: error (.*)$')
 TORTURE_LINE = re.compile(r'pymm_torture: (?:start|\w+:|error )')
 
 
@@ -295,6 +296,7 @@ def check_torture(lines, rep):
     end = find(lines, TORTURE_END, begin)
     end = len(lines) if end < 0 else end
     result = None
+    errors = []
     for line in lines[begin:end]:
         text = TIMESTAMP.sub('', line)
         m = TORTURE_RESULT.search(text)
@@ -303,10 +305,15 @@ def check_torture(lines, rep):
             print(text)
         elif TORTURE_LINE.search(text):
             print(text[text.index('pymm_torture:'):])
+            e = TORTURE_ERROR.search(text)
+            if e:
+                errors.append(e.group(1))
     if result is None:
         rep.problem('torture: no "pymm_torture: N ops, M errors" line (crash or hang?)')
     elif int(result.group(2)):
-        rep.problem(f'torture: {result.group(2)} errors in {result.group(1)} ops')
+        # The first error's own line, so that a CI log's tail says which.
+        first = f' (first: {errors[0]})' if errors else ''
+        rep.problem(f'torture: {result.group(2)} errors in {result.group(1)} ops{first}')
     else:
         rep.passed += 1
 
