@@ -103,6 +103,43 @@ void pymm_set_threshold(struct pymm_heap *heap, unsigned int t0,
 int pymm_freeze(struct pymm_heap *heap);
 int pymm_unfreeze(struct pymm_heap *heap);
 
+/* Pause histogram: < 1 us, then [2^(k-1), 2^k) us for k = 1..15, then more. */
+#define PYMM_GC_PAUSE_BUCKETS	17
+
+/**
+ * struct pymm_gc_stats - what a heap's collector did (pymm_gc_stats())
+ * @pauses:	collections and increments, by duration (see above)
+ * @max_hold_ns: the longest hold of the heap's lock by the collector
+ * @increments:	increments run
+ * @passes:	incremental passes over the old generation completed
+ * @collections: full collections of each generation, passes counting as
+ *		gen2's
+ * @collected:	objects freed, by generation
+ * @backlog:	unreachable objects found by the last gen2 collection or
+ *		pass: the garbage that had waited for it
+ * @backlog_peak: the largest @backlog
+ * @old_objects: objects in the old generation now
+ * @incremental: automatic gen2 collections run as increments
+ */
+struct pymm_gc_stats {
+	unsigned long pauses[PYMM_GC_PAUSE_BUCKETS];
+	u64 max_hold_ns;
+	unsigned long increments;
+	unsigned long passes;
+	unsigned long collections[3];
+	unsigned long collected[3];
+	unsigned long backlog;
+	unsigned long backlog_peak;
+	unsigned long old_objects;
+	bool incremental;
+};
+
+void pymm_set_incremental(struct pymm_heap *heap, bool on);
+long pymm_collect_increment(struct pymm_heap *heap, unsigned long work,
+			    bool *pass_done);
+void pymm_gc_stats(struct pymm_heap *heap, struct pymm_gc_stats *st);
+void pymm_gc_stats_reset(struct pymm_heap *heap);
+
 #if IS_ENABLED(CONFIG_KUNIT)
 /* For pymm's own KUnit suites only (namespace EXPORTED_FOR_KUNIT_TESTING). */
 void pymm_test_set_refcount(void *obj, unsigned int n);
