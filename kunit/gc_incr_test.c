@@ -398,7 +398,7 @@ static void the_pause_histogram_counts_each_collection_and_increment(struct kuni
 	struct pymm_gc_stats st;
 	char path[96], *buf, *s, *line;
 	unsigned long lo, hi, count, sum = 0;
-	int i, end;
+	int i, n, end;
 	bool done;
 
 	gi_rings(test, 50, 0);
@@ -430,13 +430,14 @@ static void the_pause_histogram_counts_each_collection_and_increment(struct kuni
 		KUNIT_ASSERT_NOT_NULL(test, line);
 		end = 0;
 		if (i < PYMM_GC_PAUSE_BUCKETS - 1) {
-			KUNIT_ASSERT_EQ(test, sscanf(line, "%lu %lu %lu%n", &lo,
-						     &hi, &count, &end), 3);
+			n = sscanf(line, "%lu %lu %lu%n", &lo, &hi, &count,
+				   &end);
+			KUNIT_ASSERT_EQ(test, n, 3);
 			KUNIT_EXPECT_EQ(test, lo, i ? 1UL << (i - 1) : 0);
 			KUNIT_EXPECT_EQ(test, hi, 1UL << i);
 		} else {
-			KUNIT_ASSERT_EQ(test, sscanf(line, "32768 - %lu%n",
-						     &count, &end), 1);
+			n = sscanf(line, "32768 - %lu%n", &count, &end);
+			KUNIT_ASSERT_EQ(test, n, 1);
 		}
 		KUNIT_EXPECT_EQ(test, (int)strlen(line), end);
 		KUNIT_EXPECT_EQ(test, count, st.pauses[i]);

@@ -670,11 +670,14 @@ static long pymm_increment_locked(struct pymm_heap *heap, unsigned long work,
  * (the destroy loop, a collection), it could already be this task's.  A
  * macro, so that each caller warns once of its own.
  */
-#define pymm_gc_refused(heap, fn)					\
-	WARN_ONCE(current == READ_ONCE((heap)->lock_owner) ||		\
-		  current == READ_ONCE((heap)->drainer),		\
+#define pymm_gc_refused(heap, fn) ({					\
+	struct pymm_heap *__h = (heap);					\
+									\
+	WARN_ONCE(current == READ_ONCE(__h->lock_owner) ||		\
+		  current == READ_ONCE(__h->drainer),			\
 		  "pymm: %s(%s) from under its own lock or callback\n",	\
-		  fn, (heap)->name)
+		  fn, __h->name);					\
+})
 
 /**
  * pymm_collect - run a collection now
