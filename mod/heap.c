@@ -426,31 +426,51 @@ static const struct file_operations threshold_fops = {
 	.llseek = default_llseek,
 };
 
-static ssize_t enabled_read(struct file *file, char __user *ubuf,
-			    size_t count, loff_t *ppos)
+/* A switch file: a header row, @name, then 1 or 0. */
+static ssize_t pymm_switch_read(char __user *ubuf, size_t count, loff_t *ppos,
+				const char *name, bool on)
 {
-	struct pymm_heap *heap = file->private_data;
-	char buf[16];
+	char buf[32];
 	int len;
 
-	len = scnprintf(buf, sizeof(buf), "enabled\n%d\n",
-			READ_ONCE(heap->enabled));
+	len = scnprintf(buf, sizeof(buf), "%s\n%d\n", name, on);
 	return simple_read_from_buffer(ubuf, count, ppos, buf, len);
 }
 
-static ssize_t enabled_write(struct file *file, const char __user *ubuf,
-			     size_t count, loff_t *ppos)
+/* Write a switch file: any kstrtobool() word, handed to @set. */
+static ssize_t pymm_switch_write(struct file *file, const char __user *ubuf,
+				 size_t count,
+				 void (*set)(struct pymm_heap *heap, bool on))
 {
-	struct pymm_heap *heap = file->private_data;
 	bool on;
 	int err;
 
 	err = kstrtobool_from_user(ubuf, count, &on);
 	if (err)
 		return err;
+	set(file->private_data, on);
+	return count;
+}
+
+static ssize_t enabled_read(struct file *file, char __user *ubuf,
+			    size_t count, loff_t *ppos)
+{
+	struct pymm_heap *heap = file->private_data;
+
+	return pymm_switch_read(ubuf, count, ppos, "enabled",
+				READ_ONCE(heap->enabled));
+}
+
+static void pymm_set_enabled(struct pymm_heap *heap, bool on)
+{
 	WRITE_ONCE(heap->enabled, on);
 	pymm_collect_kick(heap);
-	return count;
+}
+
+static ssize_t enabled_write(struct file *file, const char __user *ubuf,
+			     size_t count, loff_t *ppos)
+{
+	return pymm_switch_write(file, ubuf, count, pymm_set_enabled);
 }
 
 static const struct file_operations enabled_fops = {
@@ -465,26 +485,15 @@ static ssize_t incremental_read(struct file *file, char __user *ubuf,
 				size_t count, loff_t *ppos)
 {
 	struct pymm_heap *heap = file->private_data;
-	char buf[24];
-	int len;
 
-	len = scnprintf(buf, sizeof(buf), "incremental\n%d\n",
-			READ_ONCE(heap->incremental));
-	return simple_read_from_buffer(ubuf, count, ppos, buf, len);
+	return pymm_switch_read(ubuf, count, ppos, "incremental",
+				READ_ONCE(heap->incremental));
 }
 
 static ssize_t incremental_write(struct file *file, const char __user *ubuf,
 				 size_t count, loff_t *ppos)
 {
-	struct pymm_heap *heap = file->private_data;
-	bool on;
-	int err;
-
-	err = kstrtobool_from_user(ubuf, count, &on);
-	if (err)
-		return err;
-	pymm_set_incremental(heap, on);
-	return count;
+	return pymm_switch_write(file, ubuf, count, pymm_set_incremental);
 }
 
 static const struct file_operations incremental_fops = {
