@@ -333,6 +333,31 @@ static void a_full_collection_ends_a_pass_and_frees_both_spaces(struct kunit *te
 	KUNIT_EXPECT_TRUE(test, done);
 }
 
+/*
+ * A client allocating between increments: young objects whose references
+ * alone use up an increment's work must not keep the pass from visiting
+ * the old generation.
+ */
+static void a_pass_ends_while_young_objects_fill_each_increment(struct kunit *test)
+{
+	struct gc_ctx *ctx = test->priv;
+	struct gc_node **held, *young[40];
+	unsigned int i;
+	bool done = false;
+
+	held = gi_rings(test, 0, 10);
+	pymm_collect(ctx->heap, 2);	/* 30 old objects, all pending */
+	for (i = 0; i < ARRAY_SIZE(young) && !done; i++) {
+		gc_ring(test, ctx->heap, &gc_node_type, ctx->counts, 5,
+			1000 + 5 * i, &young[i]);
+		pymm_collect_increment(ctx->heap, 1, &done);
+	}
+	KUNIT_EXPECT_TRUE_MSG(test, done, "no pass ended in %u increments",
+			      i);
+	gi_put_rings(young, i);
+	gi_put_rings(held, 10);
+}
+
 static void the_worker_runs_gen2_as_a_pass_unless_increments_are_off(struct kunit *test)
 {
 	struct gc_ctx *ctx = test->priv;
@@ -473,6 +498,7 @@ static struct kunit_case gc_incr_cases[] = {
 	KUNIT_CASE(increments_free_exactly_the_unreachable_while_graphs_are_relinked),
 	KUNIT_CASE(a_pass_counts_as_one_gen2_collection),
 	KUNIT_CASE(a_full_collection_ends_a_pass_and_frees_both_spaces),
+	KUNIT_CASE(a_pass_ends_while_young_objects_fill_each_increment),
 	KUNIT_CASE(the_worker_runs_gen2_as_a_pass_unless_increments_are_off),
 	KUNIT_CASE(the_pause_histogram_counts_each_collection_and_increment),
 	KUNIT_CASE(the_incremental_file_reads_and_switches),

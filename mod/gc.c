@@ -557,8 +557,9 @@ static int pymm_visit_take(void *child, void *arg)
 
 /*
  * Build an increment's set: gen0 and gen1, then objects from the head of
- * the pending old space until @work is done, each time with everything the
- * set reaches there (its closure: a cycle that touches the set lies wholly
+ * the pending old space until @work is done (but at least one, however
+ * much the young objects cost), each time with everything the set reaches
+ * there (its closure: a cycle that touches the set lies wholly
  * inside it).  The closure always completes, so one connected component
  * larger than @work is one increment.  With the heap lock held: only the
  * collector, under it and collect_lock, and a destroyer, under it, touch
@@ -586,7 +587,8 @@ static unsigned long pymm_slice(struct pymm_heap *heap, struct list_head *set,
 				o->type->traverse(pymm_body(o), pymm_visit_take,
 						  &s);
 		}
-		if (s.work >= work || list_empty(pending))
+		/* At least one old object, or a pass might never end. */
+		if ((s.work >= work && s.taken) || list_empty(pending))
 			break;
 		pymm_slice_take(&s, list_first_entry(pending, struct pymm_obj,
 						     gc_link));
