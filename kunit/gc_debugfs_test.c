@@ -43,7 +43,13 @@ static void gc_file_of_new_heap_reads_exactly(struct kunit *test)
 		"2 0 10 0 0 0 0 0 0\n"
 		"permanent 0 - - - - - - -\n"
 		"long_lived_total 0\n"
-		"long_lived_pending 0\n";
+		"long_lived_pending 0\n"
+		"incremental 1\n"
+		"increments 0\n"
+		"passes 0\n"
+		"max_hold_ns 0\n"
+		"backlog 0\n"
+		"backlog_peak 0\n";
 	struct gc_ctx *ctx = test->priv;
 	char path[96], buf[512];
 	struct gc_stats st;
@@ -384,7 +390,8 @@ static void gc_freeze_file_freezes_and_unfreezes(struct kunit *test)
 static void gc_heap_files_come_and_go_with_the_heap(struct kunit *test)
 {
 	static const char * const files[] = {
-		"gc", "collect", "threshold", "enabled", "freeze",
+		"gc", "collect", "threshold", "enabled", "freeze", "pauses",
+		"incremental",
 	};
 	struct pymm_heap *h;
 	struct file *f;

@@ -419,6 +419,12 @@ int gc_heap_path(char *buf, size_t size, const char *heap, const char *file)
 	return snprintf(buf, size, TL_DEBUGFS "heaps/%s/%s", heap, file);
 }
 
+/* The gc file's last rows, in order: "NAME value". */
+static const char * const gc_watch_rows[] = {
+	"incremental", "increments", "passes", "max_hold_ns", "backlog",
+	"backlog_peak",
+};
+
 /**
  * gc_parse_stats - parse a heap's gc file
  * @text: its contents, modified in place
@@ -426,12 +432,17 @@ int gc_heap_path(char *buf, size_t size, const char *heap, const char *file)
  *
  * The format must be exactly what heap.c prints: the header row, rows 0, 1
  * and 2 with nine columns, "permanent N" and seven dashes, then
- * long_lived_total and long_lived_pending, and nothing else.
+ * long_lived_total and long_lived_pending, then the collector's watch
+ * (gc_watch_rows, in order), and nothing else.
  *
  * Return: 0, or -EINVAL naming nothing: the format is wrong.
  */
 int gc_parse_stats(const char *text, struct gc_stats *st)
 {
+	unsigned long long *watch[] = {
+		&st->incremental, &st->increments, &st->passes,
+		&st->max_hold_ns, &st->backlog, &st->backlog_peak,
+	};
 	char *copy = kstrdup(text, GFP_KERNEL), *s = copy, *line;
 	int i, g, end, ret = -EINVAL;
 
@@ -469,6 +480,13 @@ int gc_parse_stats(const char *text, struct gc_stats *st)
 	if (!line || sscanf(line, "long_lived_pending %lu%n",
 			    &st->long_lived_pending, &end) != 1 || line[end])
 		goto out;
+	for (i = 0; i < ARRAY_SIZE(gc_watch_rows); i++) {
+		end = strlen(gc_watch_rows[i]);
+		line = tl_next_line(&s);
+		if (!line || strncmp(line, gc_watch_rows[i], end) ||
+		    line[end] != ' ' || kstrtoull(line + end + 1, 10, watch[i]))
+			goto out;
+	}
 	if (tl_next_line(&s))
 		goto out;
 	ret = 0;

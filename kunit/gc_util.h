@@ -132,6 +132,13 @@ struct gc_stats {
 	unsigned long permanent;
 	unsigned long long_lived_total;
 	unsigned long long_lived_pending;
+	/* the collector's watch */
+	unsigned long long incremental;
+	unsigned long long increments;
+	unsigned long long passes;
+	unsigned long long max_hold_ns;
+	unsigned long long backlog;
+	unsigned long long backlog_peak;
 };
 
 #define GC_STATS_HEADER "gen objects threshold count collections collected uncollectable last_pause_ns total_pause_ns"

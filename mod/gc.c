@@ -26,7 +26,8 @@
  *   3. move_unreachable: objects with gc_refs > 0 are reachable, and so is
  *                    everything reachable from them; the rest is moved to
  *                    the unreachable list;
- *   4. survivors move to generation g + 1 (gen2 stays gen2).
+ *   4. survivors move to generation g + 1 (gen2's pending space for gen1
+ *      and gen2).
  * Then for the unreachable objects:
  *   5. finalize() runs once per object, without the heap lock (a
  *      finalizer may take it, and may resurrect);
@@ -59,9 +60,36 @@
  * a client allocates on another CPU or between preemptions: garbage never
  * sits in gen0 above the threshold without a collection queued.  It runs in
  * the heap's worker, never where an object is allocated.
+ *
+ * Increments.  A full collection holds the heap lock for the whole set,
+ * about 20 ns per object without debugging: 20 ms for a million.  So when
+ * the rule above calls for gen2 and increments are on (the default), the
+ * worker runs a pass instead: increments, each a complete collection of
+ * steps 1-8 over gen0, gen1 and a slice of the old generation, with the
+ * heap lock and collect_lock dropped and cond_resched() between them.  The
+ * old generation has two spaces, pending and visited (object.h): a slice is
+ * taken from the head of the pending space, object by object, each with
+ * its closure there (everything the set reaches through traverse() that is
+ * still pending), until the increment's work (objects taken plus
+ * references followed) reaches heap->incr_work.  A garbage cycle that
+ * touches the set is then wholly inside it, so no write barrier is needed:
+ * edges may change freely between increments, and what an increment frees
+ * nobody outside its set referenced.  Survivors go to the visited space;
+ * garbage that garbage outside the set referenced survives with them, and
+ * waits for a later pass (a chain of k garbage components can take k).  When
+ * the pending space is empty the pass ends, the spaces swap (no walk), and
+ * it counts as gen2's collection: gen2's last pause is its longest
+ * increment, long_lived_total the old generation after it.  What bounds an
+ * increment is incr_work plus the closure of its last object: a connected
+ * component larger than that (one tree of a million objects) is one
+ * increment, as long as a full collection of it.  pymm_collect(heap, 2)
+ * stays a full collection of both spaces, and ends a pass under way.
  */
+#include <linux/bitops.h>
 #include <linux/export.h>
+#include <linux/math64.h>
 #include <linux/sched.h>
+#include <linux/string.h>
 #include <linux/timekeeping.h>
 
 #include "object.h"
@@ -70,6 +98,28 @@
 
 /* pymm_obj.state: refcount was zero at update_refs, its destroyer owns it. */
 #define PYMM_DYING	BIT(1)
+
+/* The collector takes the heap lock through these: they time each hold. */
+static void pymm_hold(struct pymm_heap *heap)
+{
+	pymm_gc_lock(heap);
+	heap->watch.hold_start = ktime_get_ns();
+}
+
+static void pymm_unhold(struct pymm_heap *heap)
+{
+	u64 held = ktime_get_ns() - heap->watch.hold_start;
+
+	if (held > heap->watch.max_hold_ns)
+		WRITE_ONCE(heap->watch.max_hold_ns, held);
+	pymm_gc_unlock(heap);
+}
+
+/* The old space an incremental pass has visited: not the pending one. */
+static unsigned int pymm_old_visited(struct pymm_heap *heap)
+{
+	return heap->old_pending == PYMM_GEN_OLD ? PYMM_GEN_OLD2 : PYMM_GEN_OLD;
+}
 
 /* @child if it is an object of the collection under way in @heap. */
 static struct pymm_obj *pymm_in_set(struct pymm_heap *heap, void *child)
@@ -237,9 +287,9 @@ static unsigned long pymm_settle(struct pymm_heap *heap,
 }
 
 /*
- * Take generations @from..@to onto the private list @set.  Called with the
- * heap lock held, as every change to a private list is.  Return: the
- * objects taken.
+ * Take generations @from..@to onto the private list @set, both spaces of
+ * the old generation for PYMM_GEN_OLD.  Called with the heap lock held, as
+ * every change to a private list is.  Return: the objects taken.
  */
 static unsigned long pymm_gather(struct pymm_heap *heap, int from, int to,
 				 struct list_head *set)
@@ -252,6 +302,11 @@ static unsigned long pymm_gather(struct pymm_heap *heap, int from, int to,
 		list_splice_tail_init(&heap->gens[i].objects, set);
 		n += heap->gens[i].nobjs;
 		heap->gens[i].nobjs = 0;
+		if (i != PYMM_GEN_OLD)
+			continue;
+		list_splice_tail_init(&heap->gens[PYMM_GEN_OLD2].objects, set);
+		n += heap->gens[PYMM_GEN_OLD2].nobjs;
+		heap->gens[PYMM_GEN_OLD2].nobjs = 0;
 	}
 	heap->ncollecting += n;
 	spin_unlock_irqrestore(&heap->gen_lock, flags);
@@ -279,11 +334,11 @@ static bool pymm_finalize(struct pymm_heap *heap, struct list_head *unreachable,
 			pymm_put(pymm_body(o));	/* its destroyer got there */
 			continue;
 		}
-		pymm_gc_unlock(heap);
+		pymm_unhold(heap);
 		dropped = true;
 		o->type->finalize(pymm_body(o));
 		pymm_put(pymm_body(o));
-		pymm_gc_lock(heap);
+		pymm_hold(heap);
 	}
 	return dropped;
 }
@@ -314,7 +369,7 @@ static void pymm_delete_garbage(struct pymm_heap *heap,
 		o->type->clear(pymm_body(o));
 	}
 	pymm_settle(heap, garbage, dest);
-	pymm_gc_unlock(heap);
+	pymm_unhold(heap);
 
 	llist_for_each_entry_safe(o, next, held, dead) {
 		if (refcount_dec_and_test(&o->ref)) {
@@ -344,81 +399,291 @@ static void pymm_count(struct pymm_heap *heap, int g)
 		WRITE_ONCE(heap->gens[i].count, 0);
 }
 
-/* Statistics, and the long-lived counts, once @g has been collected. */
+/* Objects in the old generation, both spaces. */
+static unsigned long pymm_old_nobjs(struct pymm_heap *heap)
+{
+	return READ_ONCE(heap->gens[PYMM_GEN_OLD].nobjs) +
+	       READ_ONCE(heap->gens[PYMM_GEN_OLD2].nobjs);
+}
+
+/*
+ * Statistics, and the long-lived counts, once @g has been collected (for
+ * gen2, by one collection or by a pass: @last is then its longest
+ * increment and @total their sum).
+ */
 static void pymm_account(struct pymm_heap *heap, int g, unsigned long survivors,
 			 unsigned long collected, unsigned long uncollectable,
-			 u64 pause)
+			 u64 last, u64 total)
 {
 	struct pymm_gen *gen = &heap->gens[g];
 
 	WRITE_ONCE(gen->collections, gen->collections + 1);
 	WRITE_ONCE(gen->collected, gen->collected + collected);
 	WRITE_ONCE(gen->uncollectable, gen->uncollectable + uncollectable);
-	WRITE_ONCE(gen->last_pause_ns, pause);
-	WRITE_ONCE(gen->total_pause_ns, gen->total_pause_ns + pause);
+	WRITE_ONCE(gen->last_pause_ns, last);
+	WRITE_ONCE(gen->total_pause_ns, gen->total_pause_ns + total);
 
 	if (g == PYMM_NR_GENS - 2) {
 		WRITE_ONCE(heap->long_lived_pending,
 			   heap->long_lived_pending + survivors);
-	} else if (g == PYMM_NR_GENS - 1) {
+	} else if (g == PYMM_GEN_OLD) {
 		WRITE_ONCE(heap->long_lived_pending, 0);
-		WRITE_ONCE(heap->long_lived_total,
-			   READ_ONCE(heap->gens[g].nobjs));
+		WRITE_ONCE(heap->long_lived_total, pymm_old_nobjs(heap));
 	}
 }
 
-/*
- * Collect generations 0..@g of @heap, with collect_lock held.
- * Return: the number of unreachable objects freed.
- */
-static long pymm_collect_locked(struct pymm_heap *heap, int g)
+/* One collection or increment of @ns in the histogram. */
+static void pymm_watch_pause(struct pymm_heap *heap, u64 ns)
 {
-	unsigned int dest = min(g + 1, PYMM_NR_GENS - 1);
-	unsigned long survivors, n, objects, collected = 0, uncollectable = 0;
-	LIST_HEAD(set);
+	u64 us = div_u64(ns, NSEC_PER_USEC);
+	unsigned int b = min_t(unsigned int, fls64(us), PYMM_PAUSE_BUCKETS - 1);
+
+	WRITE_ONCE(heap->watch.pauses[b], heap->watch.pauses[b] + 1);
+}
+
+/* A gen2 collection or a pass found @n unreachable objects. */
+static void pymm_watch_backlog(struct pymm_heap *heap, unsigned long n)
+{
+	WRITE_ONCE(heap->watch.backlog, n);
+	if (n > heap->watch.backlog_peak)
+		WRITE_ONCE(heap->watch.backlog_peak, n);
+}
+
+struct pymm_gc_result {
+	unsigned long objects;		/* in the set */
+	unsigned long survivors;
+	unsigned long collected;
+	unsigned long uncollectable;
+};
+
+/*
+ * Steps 1-8 over @set, survivors to @dest.  Called with the heap lock held
+ * (through pymm_hold()) and drain_lock as the drainer; returns with the
+ * heap lock dropped.
+ */
+static void pymm_collect_set(struct pymm_heap *heap, struct list_head *set,
+			     unsigned int dest, struct pymm_gc_result *r)
+{
 	LIST_HEAD(unreachable);
 	LIST_HEAD(finalized);
 	LIST_HEAD(garbage);
-	u64 start = ktime_get_ns(), pause;
+	unsigned long n;
 
-	pymm_count(heap, g);
-	pymm_drain_begin(heap);
-	pymm_gc_lock(heap);
-
-	objects = pymm_gather(heap, 0, g, &set);
-	trace_gc_start(heap->name, g, false, objects);
-	survivors = pymm_find_unreachable(heap, &set, &unreachable, dest);
-	pymm_splice(heap, &set, dest, survivors);
+	r->survivors = pymm_find_unreachable(heap, set, &unreachable, dest);
+	pymm_splice(heap, set, dest, r->survivors);
 
 	if (pymm_finalize(heap, &unreachable, &finalized)) {
 		/* Step 6: what a finalizer resurrected survives. */
 		n = pymm_find_unreachable(heap, &finalized, &garbage, dest);
 		/* Garbage whose finalizer broke its cycle is dying already. */
-		collected = pymm_count_dying(&finalized);
+		r->collected = pymm_count_dying(&finalized);
 		pymm_splice(heap, &finalized, dest, n);
-		survivors += n - collected;
+		r->survivors += n - r->collected;
 	} else {
 		list_splice_init(&finalized, &garbage);
 	}
-	pymm_delete_garbage(heap, &garbage, dest, &collected, &uncollectable);
+	pymm_delete_garbage(heap, &garbage, dest, &r->collected,
+			    &r->uncollectable);
+}
 
+/*
+ * Collect generations 0..@g of @heap, with collect_lock held; gen2 is
+ * both old spaces, and ends any pass under way.
+ * Return: the number of unreachable objects freed.
+ */
+static long pymm_collect_locked(struct pymm_heap *heap, int g)
+{
+	unsigned int dest = g ? heap->old_pending : 1;
+	struct pymm_gc_result r = {};
+	u64 start = ktime_get_ns(), pause;
+	LIST_HEAD(set);
+
+	pymm_count(heap, g);
+	pymm_drain_begin(heap);
+	pymm_hold(heap);
+	r.objects = pymm_gather(heap, 0, g, &set);
+	trace_gc_start(heap->name, g, false, r.objects);
+	pymm_collect_set(heap, &set, dest, &r);
 	pymm_drain_end(heap);
 	/* Deaths the collection caused, destroyed before returning. */
 	pymm_heap_drain(heap, true);
 
 	pause = ktime_get_ns() - start;
-	pymm_account(heap, g, survivors, collected, uncollectable, pause);
-	trace_gc_end(heap->name, g, false, collected, uncollectable, objects,
-		     pause);
-	return collected;
+	pymm_account(heap, g, r.survivors, r.collected, r.uncollectable,
+		     pause, pause);
+	pymm_watch_pause(heap, pause);
+	if (g == PYMM_GEN_OLD) {
+		heap->in_pass = false;
+		pymm_watch_backlog(heap, r.collected + r.uncollectable);
+	}
+	trace_gc_end(heap->name, g, false, r.collected, r.uncollectable,
+		     r.objects, pause);
+	return r.collected;
 }
+
+/*
+ * An increment's set: the objects of the pending old space it takes are
+ * those of its slice and what the set reaches in that space.
+ */
+struct pymm_slice {
+	struct pymm_heap *heap;
+	struct list_head *set;
+	unsigned int from;	/* the pending space */
+	unsigned long taken;	/* objects taken from it */
+	unsigned long work;	/* objects taken + references followed */
+};
+
+static void pymm_slice_take(struct pymm_slice *s, struct pymm_obj *o)
+{
+	list_move_tail(&o->gc_link, s->set);
+	o->gen = PYMM_GEN_COLLECTING;
+	s->taken++;
+	s->work++;
+}
+
+static int pymm_visit_take(void *child, void *arg)
+{
+	struct pymm_slice *s = arg;
+	struct pymm_obj *c;
+
+	s->work++;
+	if (!child)
+		return 0;
+	c = pymm_hdr(child);
+	if (c->heap == s->heap && c->gen == s->from)
+		pymm_slice_take(s, c);
+	return 0;
+}
+
+/*
+ * Build an increment's set: gen0 and gen1, then objects from the head of
+ * the pending old space until @work is done, each time with everything the
+ * set reaches there (its closure: a cycle that touches the set lies wholly
+ * inside it).  The closure always completes, so one connected component
+ * larger than @work is one increment.  With the heap lock held: only the
+ * collector, under it and collect_lock, and a destroyer, under it, touch
+ * the old spaces' lists, so the moves need no gen_lock; the counts do.
+ * Return: the objects in the set.
+ */
+static unsigned long pymm_slice(struct pymm_heap *heap, struct list_head *set,
+				unsigned long work)
+{
+	struct pymm_slice s = {
+		.heap = heap, .set = set, .from = heap->old_pending,
+	};
+	struct list_head *pending = &heap->gens[s.from].objects;
+	struct list_head *cur = set;
+	unsigned long young, flags;
+	struct pymm_obj *o;
+
+	young = pymm_gather(heap, 0, 1, set);
+	for (;;) {
+		while (cur->next != set) {
+			cur = cur->next;
+			o = list_entry(cur, struct pymm_obj, gc_link);
+			/* Dead already: its destroyer owns its edges. */
+			if (refcount_read(&o->ref))
+				o->type->traverse(pymm_body(o), pymm_visit_take,
+						  &s);
+		}
+		if (s.work >= work || list_empty(pending))
+			break;
+		pymm_slice_take(&s, list_first_entry(pending, struct pymm_obj,
+						     gc_link));
+	}
+	spin_lock_irqsave(&heap->gen_lock, flags);
+	heap->gens[s.from].nobjs -= s.taken;
+	heap->ncollecting += s.taken;
+	spin_unlock_irqrestore(&heap->gen_lock, flags);
+	return young + s.taken;
+}
+
+/* A pass starts: counted as gen2's collection starts (pymm_count()). */
+static void pymm_pass_begin(struct pymm_heap *heap)
+{
+	struct pymm_gc_watch *w = &heap->watch;
+
+	pymm_count(heap, PYMM_GEN_OLD);
+	heap->in_pass = true;
+	w->pass_collected = 0;
+	w->pass_uncollectable = 0;
+	w->pass_max_pause_ns = 0;
+	w->pass_pause_ns = 0;
+}
+
+/* Every old object visited: the spaces swap, and it counts as gen2's. */
+static void pymm_pass_end(struct pymm_heap *heap)
+{
+	struct pymm_gc_watch *w = &heap->watch;
+
+	heap->old_pending = pymm_old_visited(heap);
+	heap->in_pass = false;
+	WRITE_ONCE(w->passes, w->passes + 1);
+	pymm_account(heap, PYMM_GEN_OLD, 0, w->pass_collected,
+		     w->pass_uncollectable, w->pass_max_pause_ns,
+		     w->pass_pause_ns);
+	pymm_watch_backlog(heap, w->pass_collected + w->pass_uncollectable);
+}
+
+/*
+ * One increment of the pass under way (one begins if none is), with
+ * collect_lock held.  Survivors go to the visited space.  Sets *@done when
+ * it visited the last pending object, which ends the pass.
+ * Return: the number of unreachable objects freed.
+ */
+static long pymm_increment_locked(struct pymm_heap *heap, unsigned long work,
+				  bool *done)
+{
+	struct pymm_gc_watch *w = &heap->watch;
+	struct pymm_gc_result r = {};
+	u64 start = ktime_get_ns(), pause;
+	LIST_HEAD(set);
+
+	if (!heap->in_pass)
+		pymm_pass_begin(heap);
+	pymm_drain_begin(heap);
+	pymm_hold(heap);
+	r.objects = pymm_slice(heap, &set, work);
+	/* Nothing adds to the pending space without collect_lock. */
+	*done = list_empty(&heap->gens[heap->old_pending].objects);
+	trace_gc_start(heap->name, PYMM_GEN_OLD, true, r.objects);
+	pymm_collect_set(heap, &set, pymm_old_visited(heap), &r);
+	pymm_drain_end(heap);
+	pymm_heap_drain(heap, true);
+
+	pause = ktime_get_ns() - start;
+	pymm_watch_pause(heap, pause);
+	WRITE_ONCE(w->increments, w->increments + 1);
+	w->pass_collected += r.collected;
+	w->pass_uncollectable += r.uncollectable;
+	w->pass_pause_ns += pause;
+	w->pass_max_pause_ns = max(w->pass_max_pause_ns, pause);
+	trace_gc_end(heap->name, PYMM_GEN_OLD, true, r.collected,
+		     r.uncollectable, r.objects, pause);
+	if (*done)
+		pymm_pass_end(heap);
+	return r.collected;
+}
+
+/*
+ * Would taking collect_lock deadlock?  Under pymm_lock(), or in a callback
+ * (the destroy loop, a collection), it could already be this task's.  A
+ * macro, so that each caller warns once of its own.
+ */
+#define pymm_gc_refused(heap, fn)					\
+	WARN_ONCE(current == READ_ONCE((heap)->lock_owner) ||		\
+		  current == READ_ONCE((heap)->drainer),		\
+		  "pymm: %s(%s) from under its own lock or callback\n",	\
+		  fn, (heap)->name)
 
 /**
  * pymm_collect - run a collection now
  * @heap: the heap
  * @generation: 0, 1 or 2: collect generations 0..@generation
  *
- * Synchronous: returns once the garbage found has been destroyed.
+ * Synchronous: returns once the garbage found has been destroyed.  Gen2 is
+ * a full collection, never increments: it ends an incremental pass under
+ * way, as gc.collect() does in CPython.
  *
  * Context: process context; not from a callback of @heap, not with the heap
  * lock held.
@@ -432,10 +697,7 @@ long pymm_collect(struct pymm_heap *heap, int generation)
 
 	if (generation < 0 || generation >= PYMM_NR_GENS)
 		return -EINVAL;
-	if (WARN_ONCE(current == READ_ONCE(heap->lock_owner) ||
-		      current == READ_ONCE(heap->drainer),
-		      "pymm: %s(%s) from under its own lock or callback\n",
-		      __func__, heap->name))
+	if (pymm_gc_refused(heap, __func__))
 		return -EDEADLK;
 	mutex_lock(&heap->collect_lock);
 	n = pymm_collect_locked(heap, generation);
@@ -443,6 +705,44 @@ long pymm_collect(struct pymm_heap *heap, int generation)
 	return n;
 }
 EXPORT_SYMBOL_GPL(pymm_collect);
+
+/**
+ * pymm_collect_increment - run one increment of the old generation's pass
+ * @heap: the heap
+ * @work: what the increment aims at (objects taken from the old generation
+ *	plus references followed), 0 for the heap's default; the closure of
+ *	what it takes always completes, so one connected component is one
+ *	increment however large
+ * @pass_done: if not NULL, set to whether this increment ended the pass
+ *
+ * The increment collects gen0, gen1 and a slice of the old generation with
+ * everything they reach there; a pass begins if none is under way, and ends
+ * once every old object has been visited.  For a client that schedules its
+ * own increments: the heap's worker runs them itself when the thresholds
+ * call for gen2 and increments are on (pymm_set_incremental()).
+ *
+ * Context: process context; not from a callback of @heap, not with the heap
+ * lock held.
+ * Return: the number of unreachable objects freed, or -EDEADLK if called
+ * with the heap's lock held or from inside its destroy loop.
+ */
+long pymm_collect_increment(struct pymm_heap *heap, unsigned long work,
+			    bool *pass_done)
+{
+	bool done;
+	long n;
+
+	if (pymm_gc_refused(heap, __func__))
+		return -EDEADLK;
+	mutex_lock(&heap->collect_lock);
+	n = pymm_increment_locked(heap, work ?: READ_ONCE(heap->incr_work),
+				  &done);
+	mutex_unlock(&heap->collect_lock);
+	if (pass_done)
+		*pass_done = done;
+	return n;
+}
+EXPORT_SYMBOL_GPL(pymm_collect_increment);
 
 /* Objects in gen0 now. */
 static unsigned long pymm_gen0_nobjs(struct pymm_heap *heap)
@@ -483,17 +783,45 @@ static int pymm_auto_generation(struct pymm_heap *heap)
 /**
  * pymm_collect_auto - the worker's collection, when thresholds say so
  * @heap: the heap
+ *
+ * Gen2, when increments are on, is a pass: increments until every old
+ * object has been visited, collect_lock and the heap lock dropped between
+ * them and the CPU offered (cond_resched()).  A pass left unfinished (the
+ * heap disabled meanwhile) goes on at the next call; one whose increments
+ * were turned off meanwhile ends in a full collection.
  */
 void pymm_collect_auto(struct pymm_heap *heap)
 {
+	bool done;
 	int g;
 
 	mutex_lock(&heap->collect_lock);
-	if (READ_ONCE(heap->enabled) && heap->gens[0].threshold) {
+	if (!READ_ONCE(heap->enabled) || !heap->gens[0].threshold)
+		goto out;
+	if (!heap->in_pass) {
 		g = pymm_auto_generation(heap);
-		if (g >= 0)
+		if (g < 0)
+			goto out;
+		if (g < PYMM_GEN_OLD || !READ_ONCE(heap->incremental)) {
 			pymm_collect_locked(heap, g);
+			goto out;
+		}
 	}
+	for (;;) {
+		if (!READ_ONCE(heap->incremental)) {
+			pymm_collect_locked(heap, PYMM_GEN_OLD);
+			break;
+		}
+		pymm_increment_locked(heap, READ_ONCE(heap->incr_work), &done);
+		if (done || !READ_ONCE(heap->enabled))
+			break;
+		mutex_unlock(&heap->collect_lock);
+		cond_resched();
+		mutex_lock(&heap->collect_lock);
+		if (!heap->in_pass)	/* a full collection ended it */
+			break;
+	}
+out:
 	mutex_unlock(&heap->collect_lock);
 }
 
@@ -516,25 +844,27 @@ void pymm_collect_kick(struct pymm_heap *heap)
 }
 
 /*
- * Move every object of generations @from..@to into generation @into.
- * Refused where collect_lock or the heap lock could already be this task's:
- * under pymm_lock(), or in a callback (the destroy loop, a collection).
+ * Move every object of generations @from..@to into generation @into, the
+ * pending old space for PYMM_GEN_OLD; taking the old generation ends a
+ * pass under way.  Refused (pymm_gc_refused()) where collect_lock could
+ * already be this task's.
  */
 static int pymm_regen(struct pymm_heap *heap, int from, int to, int into,
 		      const char *fn)
 {
 	LIST_HEAD(set);
 
-	if (WARN_ONCE(current == READ_ONCE(heap->lock_owner) ||
-		      current == READ_ONCE(heap->drainer),
-		      "pymm: %s(%s) from under its own lock or callback\n",
-		      fn, heap->name))
+	if (pymm_gc_refused(heap, fn))
 		return -EDEADLK;
 	mutex_lock(&heap->collect_lock);
-	pymm_gc_lock(heap);
+	if (into == PYMM_GEN_OLD)
+		into = heap->old_pending;
+	if (from <= PYMM_GEN_OLD && to >= PYMM_GEN_OLD)
+		heap->in_pass = false;
+	pymm_hold(heap);
 	pymm_gather(heap, from, to, &set);
 	pymm_settle(heap, &set, into);
-	pymm_gc_unlock(heap);
+	pymm_unhold(heap);
 	mutex_unlock(&heap->collect_lock);
 	return 0;
 }
@@ -567,7 +897,86 @@ EXPORT_SYMBOL_GPL(pymm_freeze);
  */
 int pymm_unfreeze(struct pymm_heap *heap)
 {
-	return pymm_regen(heap, PYMM_GEN_PERM, PYMM_GEN_PERM, PYMM_NR_GENS - 1,
+	return pymm_regen(heap, PYMM_GEN_PERM, PYMM_GEN_PERM, PYMM_GEN_OLD,
 			  __func__);
 }
 EXPORT_SYMBOL_GPL(pymm_unfreeze);
+
+/**
+ * pymm_set_incremental - run automatic gen2 collections as increments
+ * @heap: the heap
+ * @on: true (a new heap's setting) for increments, false for one full
+ *	collection each time, as before, for comparison
+ *
+ * Turned off during a pass, the pass ends in a full collection at the
+ * worker's next turn.
+ *
+ * Context: any context.
+ */
+void pymm_set_incremental(struct pymm_heap *heap, bool on)
+{
+	WRITE_ONCE(heap->incremental, on);
+	pymm_collect_kick(heap);
+}
+EXPORT_SYMBOL_GPL(pymm_set_incremental);
+
+/**
+ * pymm_gc_stats - what a heap's collector did
+ * @heap: the heap
+ * @st: filled in; each figure is read on its own, not all at one instant
+ *
+ * Context: any context.
+ */
+void pymm_gc_stats(struct pymm_heap *heap, struct pymm_gc_stats *st)
+{
+	struct pymm_gc_watch *w = &heap->watch;
+	unsigned long flags;
+	int i;
+
+	memset(st, 0, sizeof(*st));
+	for (i = 0; i < PYMM_PAUSE_BUCKETS; i++)
+		st->pauses[i] = READ_ONCE(w->pauses[i]);
+	st->max_hold_ns = READ_ONCE(w->max_hold_ns);
+	st->increments = READ_ONCE(w->increments);
+	st->passes = READ_ONCE(w->passes);
+	for (i = 0; i < PYMM_NR_GENS; i++) {
+		st->collections[i] = READ_ONCE(heap->gens[i].collections);
+		st->collected[i] = READ_ONCE(heap->gens[i].collected);
+	}
+	st->backlog = READ_ONCE(w->backlog);
+	st->backlog_peak = READ_ONCE(w->backlog_peak);
+	spin_lock_irqsave(&heap->gen_lock, flags);
+	st->old_objects = heap->gens[PYMM_GEN_OLD].nobjs +
+			  heap->gens[PYMM_GEN_OLD2].nobjs;
+	spin_unlock_irqrestore(&heap->gen_lock, flags);
+	st->incremental = READ_ONCE(heap->incremental);
+}
+EXPORT_SYMBOL_GPL(pymm_gc_stats);
+
+/**
+ * pymm_gc_stats_reset - start the pause histogram, the longest hold and
+ *	the backlog afresh
+ * @heap: the heap
+ *
+ * The counts of increments and passes, and the generations' figures, go
+ * on.
+ *
+ * Context: process context; not from a callback of @heap, not with the heap
+ * lock held (refused with a warning).
+ */
+void pymm_gc_stats_reset(struct pymm_heap *heap)
+{
+	struct pymm_gc_watch *w = &heap->watch;
+	int i;
+
+	if (pymm_gc_refused(heap, __func__))
+		return;
+	mutex_lock(&heap->collect_lock);
+	for (i = 0; i < PYMM_PAUSE_BUCKETS; i++)
+		WRITE_ONCE(w->pauses[i], 0);
+	WRITE_ONCE(w->max_hold_ns, 0);
+	WRITE_ONCE(w->backlog, 0);
+	WRITE_ONCE(w->backlog_peak, 0);
+	mutex_unlock(&heap->collect_lock);
+}
+EXPORT_SYMBOL_GPL(pymm_gc_stats_reset);

@@ -23,7 +23,11 @@
  * debugfs, /sys/kernel/debug/pymm/heaps/<name>/:
  *   gc         per generation: objects, threshold, count, collections,
  *              collected, uncollectable, last and total pause; then
- *              long_lived_total and long_lived_pending
+ *              long_lived_total and long_lived_pending, then the
+ *              collector's watch (gc.c): incremental, increments, passes,
+ *              max_hold_ns, backlog, backlog_peak
+ *   pauses     the histogram of collections and increments by duration
+ *   incremental  automatic gen2 collections as increments (1) or not (0)
  *   collect    write a generation number to collect it
  *   threshold  the three thresholds; write three numbers
  *   enabled    automatic collection on (1) or off (0)
@@ -97,10 +101,13 @@ struct pymm_heap *pymm_heap_create(const char *name)
 	__mutex_init(&heap->drain_lock, "pymm_heap->drain_lock", &heap->keys[1]);
 	__mutex_init(&heap->lock, "pymm_heap->lock", &heap->keys[2]);
 	spin_lock_init(&heap->gen_lock);
-	for (i = 0; i <= PYMM_GEN_PERM; i++)
+	for (i = 0; i < PYMM_NR_LISTS; i++)
 		INIT_LIST_HEAD(&heap->gens[i].objects);
 	for (i = 0; i < PYMM_NR_GENS; i++)
 		heap->gens[i].threshold = pymm_default_threshold[i];
+	heap->old_pending = PYMM_GEN_OLD;
+	heap->incremental = true;
+	heap->incr_work = PYMM_INCR_WORK;
 	heap->enabled = true;
 	init_llist_head(&heap->dead_list);
 	rcuwait_init(&heap->dying_wait);
@@ -265,14 +272,17 @@ EXPORT_SYMBOL_GPL(pymm_set_threshold);
 static int gc_show(struct seq_file *m, void *v)
 {
 	struct pymm_heap *heap = m->private;
-	unsigned long nobjs[PYMM_GEN_PERM + 1];
+	struct pymm_gc_watch *w = &heap->watch;
+	unsigned long nobjs[PYMM_NR_LISTS];
 	unsigned long flags;
 	int i;
 
 	spin_lock_irqsave(&heap->gen_lock, flags);
-	for (i = 0; i <= PYMM_GEN_PERM; i++)
+	for (i = 0; i < PYMM_NR_LISTS; i++)
 		nobjs[i] = heap->gens[i].nobjs;
 	spin_unlock_irqrestore(&heap->gen_lock, flags);
+	/* Gen2 is both old spaces. */
+	nobjs[PYMM_GEN_OLD] += nobjs[PYMM_GEN_OLD2];
 
 	seq_puts(m, "gen objects threshold count collections collected uncollectable last_pause_ns total_pause_ns\n");
 	for (i = 0; i < PYMM_NR_GENS; i++) {
@@ -291,9 +301,31 @@ static int gc_show(struct seq_file *m, void *v)
 	seq_printf(m, "long_lived_total %lu\n", READ_ONCE(heap->long_lived_total));
 	seq_printf(m, "long_lived_pending %lu\n",
 		   READ_ONCE(heap->long_lived_pending));
+	seq_printf(m, "incremental %d\n", READ_ONCE(heap->incremental));
+	seq_printf(m, "increments %lu\n", READ_ONCE(w->increments));
+	seq_printf(m, "passes %lu\n", READ_ONCE(w->passes));
+	seq_printf(m, "max_hold_ns %llu\n", READ_ONCE(w->max_hold_ns));
+	seq_printf(m, "backlog %lu\n", READ_ONCE(w->backlog));
+	seq_printf(m, "backlog_peak %lu\n", READ_ONCE(w->backlog_peak));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(gc);
+
+/* The pause histogram: one row per bucket, from (lo_us) and below (hi_us). */
+static int pauses_show(struct seq_file *m, void *v)
+{
+	struct pymm_heap *heap = m->private;
+	int i;
+
+	seq_puts(m, "lo_us hi_us pauses\n");
+	for (i = 0; i < PYMM_PAUSE_BUCKETS - 1; i++)
+		seq_printf(m, "%u %u %lu\n", i ? 1U << (i - 1) : 0, 1U << i,
+			   READ_ONCE(heap->watch.pauses[i]));
+	seq_printf(m, "%u - %lu\n", 1U << (i - 1),
+		   READ_ONCE(heap->watch.pauses[i]));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(pauses);
 
 /* Copy a short user write into @buf, NUL-terminated. */
 static int pymm_user_string(char *buf, size_t size, const char __user *ubuf,
@@ -429,6 +461,40 @@ static const struct file_operations enabled_fops = {
 	.llseek = default_llseek,
 };
 
+static ssize_t incremental_read(struct file *file, char __user *ubuf,
+				size_t count, loff_t *ppos)
+{
+	struct pymm_heap *heap = file->private_data;
+	char buf[24];
+	int len;
+
+	len = scnprintf(buf, sizeof(buf), "incremental\n%d\n",
+			READ_ONCE(heap->incremental));
+	return simple_read_from_buffer(ubuf, count, ppos, buf, len);
+}
+
+static ssize_t incremental_write(struct file *file, const char __user *ubuf,
+				 size_t count, loff_t *ppos)
+{
+	struct pymm_heap *heap = file->private_data;
+	bool on;
+	int err;
+
+	err = kstrtobool_from_user(ubuf, count, &on);
+	if (err)
+		return err;
+	pymm_set_incremental(heap, on);
+	return count;
+}
+
+static const struct file_operations incremental_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.read = incremental_read,
+	.write = incremental_write,
+	.llseek = default_llseek,
+};
+
 static ssize_t freeze_write(struct file *file, const char __user *ubuf,
 			    size_t count, loff_t *ppos)
 {
@@ -460,4 +526,6 @@ static void pymm_heap_debugfs(struct pymm_heap *heap)
 	debugfs_create_file("threshold", 0644, dir, heap, &threshold_fops);
 	debugfs_create_file("enabled", 0644, dir, heap, &enabled_fops);
 	debugfs_create_file("freeze", 0200, dir, heap, &freeze_fops);
+	debugfs_create_file("pauses", 0444, dir, heap, &pauses_fops);
+	debugfs_create_file("incremental", 0644, dir, heap, &incremental_fops);
 }

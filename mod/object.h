@@ -20,7 +20,11 @@
  *                      ^ what pymm_obj_new() returns
  *
  * Every live object is tracked on exactly one list of its heap:
- *   gens[0..2]    the generations; new objects go to gens[0]
+ *   gens[0..1]    the young generations; new objects go to gens[0]
+ *   gens[2], gens[OLD2]  the old generation, in two spaces: pending and
+ *                 visited (heap->old_pending says which is which); an
+ *                 incremental pass moves what it has visited from the
+ *                 first to the second, and swaps them when it is done
  *   gens[PERM]    the permanent generation (pymm_freeze())
  *   a collection's private lists, while one runs (gen == PYMM_GEN_COLLECTING)
  *
@@ -33,7 +37,11 @@
  *                 pymm_obj_new() takes only this one, wherever it may
  *                 allocate (on PREEMPT_RT, not in hard interrupt context)
  * An object's gc_link changes only under gen_lock; on a private list of the
- * collector, also only under lock.  pymm_heaps_lock (object.c) guards the
+ * collector, also only under lock.  The exception: an increment moves
+ * objects from the pending old space to its private list under lock and
+ * collect_lock without gen_lock (the space's count changes under gen_lock
+ * once for all), as only the collector, under both, and a destroyer, under
+ * lock, touch the old spaces' lists.  pymm_heaps_lock (object.c) guards the
  * list of heap structs and is taken with no heap lock held.
  *
  * Death: the put that drops the last reference pushes the object on the
@@ -74,9 +82,18 @@
 #include <pymm.h>
 
 #define PYMM_NR_GENS		3		/* collected generations */
+#define PYMM_GEN_OLD		2		/* the old generation, ... */
 #define PYMM_GEN_PERM		3		/* the permanent generation */
-#define PYMM_GEN_COLLECTING	4		/* on a collection's lists */
-#define PYMM_GEN_NONE		5		/* untracked: being destroyed */
+#define PYMM_GEN_OLD2		4		/* ... and its other space */
+#define PYMM_NR_LISTS		5		/* lists in pymm_heap.gens */
+#define PYMM_GEN_COLLECTING	5		/* on a collection's lists */
+#define PYMM_GEN_NONE		6		/* untracked: being destroyed */
+
+/* Pause histogram buckets: < 1 us, then [2^(k-1), 2^k) us, then more. */
+#define PYMM_PAUSE_BUCKETS	PYMM_GC_PAUSE_BUCKETS
+
+/* An increment's work by default: objects taken plus references followed. */
+#define PYMM_INCR_WORK		8192
 
 /* Dead objects cleared per hold of the heap lock. */
 #define PYMM_DESTROY_BATCH	64
@@ -141,6 +158,36 @@ struct pymm_gen {
 	u64 total_pause_ns;
 };
 
+/**
+ * struct pymm_gc_watch - what a heap's collector did, for debugfs and
+ *	pymm_gc_stats(); written under collect_lock, read with READ_ONCE()
+ * @pauses:	histogram of collections and increments by duration
+ * @max_hold_ns: longest hold of the heap lock by the collector
+ * @hold_start:	when the collector took the heap lock (under it)
+ * @increments:	increments run
+ * @passes:	incremental passes completed
+ * @pass_collected: objects freed by the increments of the pass under way
+ * @pass_uncollectable: uncollectable ones found by them
+ * @pass_max_pause_ns: its longest increment
+ * @pass_pause_ns: the sum of its increments
+ * @backlog:	objects found unreachable by the last complete pass or full
+ *		collection: garbage that had been waiting for it
+ * @backlog_peak: the largest @backlog
+ */
+struct pymm_gc_watch {
+	unsigned long pauses[PYMM_PAUSE_BUCKETS];
+	u64 max_hold_ns;
+	u64 hold_start;
+	unsigned long increments;
+	unsigned long passes;
+	unsigned long pass_collected;
+	unsigned long pass_uncollectable;
+	u64 pass_max_pause_ns;
+	u64 pass_pause_ns;
+	unsigned long backlog;
+	unsigned long backlog_peak;
+};
+
 /*
  * Counted, not ARRAY_SIZE(): without CONFIG_LOCKDEP a lock_class_key is
  * empty, and sizeof(keys) / sizeof(keys[0]) would divide by zero.
@@ -158,7 +205,18 @@ struct pymm_gen {
  * @lock_owner:	task holding @lock, or NULL
  * @drainer:	task running the destroy loop, or NULL
  * @gen_lock:	see the lock order above
- * @gens:	generations 0..2 and the permanent one
+ * @gens:	generations 0..2, the permanent one and the old generation's
+ *		second space (see the top of this file)
+ * @old_pending: PYMM_GEN_OLD or PYMM_GEN_OLD2: the old space an incremental
+ *		pass has still to visit; the other holds what it visited.
+ *		Under collect_lock.
+ * @in_pass:	an incremental pass of the old generation is under way;
+ *		under collect_lock
+ * @incremental: automatic collections of the old generation run as
+ *		increments (the default); off, as one collection
+ * @incr_work:	the work an increment aims at: objects taken plus
+ *		references followed while its set is built
+ * @watch:	what the collector did
  * @ncollecting: objects on a collection's private lists
  * @long_lived_total: objects in gen2 after the last full collection
  * @long_lived_pending: objects moved into gen2 since then
@@ -187,7 +245,12 @@ struct pymm_heap {
 	struct task_struct *lock_owner;
 	struct task_struct *drainer;
 	spinlock_t gen_lock;		/* see @gen_lock above */
-	struct pymm_gen gens[PYMM_NR_GENS + 1];
+	struct pymm_gen gens[PYMM_NR_LISTS];
+	u8 old_pending;
+	bool in_pass;
+	bool incremental;
+	unsigned long incr_work;
+	struct pymm_gc_watch watch;
 	unsigned long ncollecting;
 	unsigned long long_lived_total;
 	unsigned long long_lived_pending;

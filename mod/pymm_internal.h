@@ -11,6 +11,8 @@
  * structures, with the lock of each field, and inline helpers, which call
  * only kasan.c.
  *
+ *   0  trace.c    the trace events (trace.h), for every layer; calls
+ *                 nothing of pymm.  No lock.
  *   1  report.c   every message the allocator prints; the error counters
  *                 and their debugfs names.  No lock.
  *   2  kasan.c    KASAN shadow of the blocks (pymm_kasan.h).  No lock.
