@@ -35,11 +35,12 @@
  *     the reclamation time runs from then until the last node of the
  *     scenario is released, with automatic collection only.  Nothing
  *     collects the old generation until the rule above calls for it, so the
- *     mutator goes on building trees of another type ("ballast", live until
- *     the end, not counted) meanwhile, as a program that goes on would; the
- *     objects it allocated before the last release are printed beside the
- *     time.  After pause_timeout_s (60 s) without the last release it gives
- *     up, and that is a failure.
+ *     program goes on meanwhile: the mutator turns over trees of another
+ *     type ("ballast", not counted) as it did the others, pause_trees of
+ *     them built, then pause_drop dropped and built again at a time; the
+ *     ballast objects it allocated before the last release are printed
+ *     beside the time.  After pause_timeout_s (60 s) without the last
+ *     release it gives up, and that is a failure.
  *   - The collector's longest hold of the heap lock is pymm_gc_stats()'
  *     max_hold_ns over the turnover and the reclamation.
  *
@@ -52,10 +53,14 @@
  *   hold_max          the collector's longest hold of the heap lock, us
  *   wait_p50, wait_p99, wait_max   the probe's wait for the lock, us
  *   samples           the probe's samples
+ *   probe_gap_max     the longest time from one sample's end to the next
+ *                     one's start, its sleep included: long if the probe
+ *                     could not run at all (a section without preemption,
+ *                     or the host's own scheduling of UML)
  *   reclaim           from the last drop to the last release, ms
  *   reclaim_alloc     ballast objects allocated meanwhile
  *   backlog_peak      the largest backlog sampled, objects
- *   backlog_live      the live count at the largest backlog / live
+ *   backlog_live      the live count in that sample
  *   backlog_ratio     the largest backlog / live of any sample
  *   gen2_collections, passes, increments   what the collector ran, in the
  *                     turnover and the reclamation (passes count as gen2's)
@@ -66,9 +71,9 @@
  * model and the parameters.
  */
 #include <linux/atomic.h>
+#include <linux/bits.h>
 #include <linux/completion.h>
 #include <linux/cpumask.h>
-#include <linux/bits.h>
 #include <linux/delay.h>
 #include <linux/jiffies.h>
 #include <linux/kernel.h>
@@ -113,8 +118,6 @@ MODULE_PARM_DESC(pause_timeout_s, "pause: longest wait for the reclamation");
 #define PP_CHUNK	6
 #define PP_MAX_DEPTH	20
 #define PP_REF_ROUNDS	3
-/* Ballast trees at most: what the 25% rule needs, and much more. */
-#define PP_BALLAST_MAX(trees)	((trees) * 2)
 
 /* Histogram: values below PP_SUB exactly, then PP_SUB per power of two. */
 #define PP_SUB_BITS	4
@@ -131,8 +134,7 @@ struct pp_run {
 	struct pymm_heap *heap;
 	unsigned long tree_nodes;
 	struct pp_node **roots;		/* pause_trees, the mutator's */
-	struct pp_node **ballast;
-	unsigned int nballast;
+	struct pp_node **ballast;	/* pause_trees, the mutator's */
 	enum pp_phase phase;
 	unsigned long failed;		/* the mutator's */
 	/* The trees' nodes: allocated, in dropped trees, released. */
@@ -146,7 +148,7 @@ struct pp_run {
 	/* The probe's. */
 	unsigned long *hist;
 	unsigned long samples;
-	u64 wait_max;
+	u64 wait_max, gap_max;
 	long backlog_peak, backlog_live, ratio_backlog, ratio_live;
 };
 
@@ -325,29 +327,29 @@ static void pp_drop(struct pp_run *run, unsigned int slot)
 	pymm_put(root);
 }
 
-/* After the last drop: build ballast until every node is released. */
+/*
+ * After the last drop: the program goes on, with ballast trees turned over
+ * as the trees were (pause_trees of them, pause_drop at a time once they
+ * are all built), until every tree node is released.
+ */
 static void pp_wait_reclaim(struct pp_run *run)
 {
 	unsigned long deadline = jiffies + pause_timeout_s * HZ;
 	struct pp_build b = { .run = run, .type = &pp_ballast_type };
-	struct pp_node *t;
+	unsigned int slot = 0, i;
 
 	while (atomic_long_read(&run->released) < run->target) {
 		if (time_after(jiffies, deadline)) {
 			run->timed_out = true;
 			return;
 		}
-		if (run->nballast == PP_BALLAST_MAX(pause_trees)) {
-			usleep_range(1000, 2000);
-			continue;
+		for (i = 0; i < pause_drop; i++) {
+			pymm_put(run->ballast[slot]);	/* NULL at first */
+			run->ballast[slot] = pp_tree(&b, pause_depth);
+			if (!run->ballast[slot])
+				run->failed++;
+			slot = (slot + 1) % pause_trees;
 		}
-		t = pp_tree(&b, pause_depth);
-		if (!t) {
-			run->failed++;
-			usleep_range(1000, 2000);
-			continue;
-		}
-		run->ballast[run->nballast++] = t;
 	}
 	/* The last release's task writes the time just after its count. */
 	while (!READ_ONCE(run->t_done))
@@ -440,12 +442,13 @@ static void pp_sample_backlog(struct pp_run *run)
 static int pp_probe(void *arg)
 {
 	struct pp_run *run = arg;
-	u64 t0, wait;
+	u64 t0, wait, last = ktime_get_ns();
 
 	sched_set_fifo_low(current);
 	while (!kthread_should_stop()) {
 		usleep_range(pause_probe_us, pause_probe_us + pause_probe_us / 8);
 		t0 = ktime_get_ns();
+		run->gap_max = max(run->gap_max, t0 - last);
 		pymm_lock(run->heap);
 		wait = ktime_get_ns() - t0;
 		pymm_unlock(run->heap);
@@ -454,6 +457,7 @@ static int pp_probe(void *arg)
 		run->wait_max = max(run->wait_max, wait);
 		if (READ_ONCE(run->phase) == PP_TURNOVER)
 			pp_sample_backlog(run);
+		last = ktime_get_ns();
 	}
 	return 0;
 }
@@ -483,8 +487,7 @@ static int pp_init(struct pp_run *run, bool automatic)
 	run->tree_nodes = (2UL << pause_depth) - 1;
 	init_completion(&run->done);
 	run->roots = kcalloc(pause_trees, sizeof(*run->roots), GFP_KERNEL);
-	run->ballast = kcalloc(PP_BALLAST_MAX(pause_trees),
-			       sizeof(*run->ballast), GFP_KERNEL);
+	run->ballast = kcalloc(pause_trees, sizeof(*run->ballast), GFP_KERNEL);
 	run->hist = kcalloc(PP_BUCKETS, sizeof(*run->hist), GFP_KERNEL);
 	run->heap = pymm_heap_create("bench_pause");
 	if (IS_ERR(run->heap))
@@ -509,7 +512,7 @@ static unsigned long pp_fini(struct pp_run *run)
 	if (run->heap) {
 		for (i = 0; run->roots && i < pause_trees; i++)
 			pp_drop(run, i);
-		for (i = 0; i < run->nballast; i++)
+		for (i = 0; run->ballast && i < pause_trees; i++)
 			pymm_put(run->ballast[i]);
 		if (pymm_collect(run->heap, 2) < 0)
 			failed++;
@@ -574,6 +577,7 @@ static void pp_print(const struct pp_run *run, const char *mode,
 	pb_csv("pause", "wait_max", objs, mode, run->wait_max, "us");
 	pb_csv("pause", "samples", objs, mode, run->samples * 1000ULL,
 	       "samples");
+	pb_csv("pause", "probe_gap_max", objs, mode, run->gap_max, "us");
 	if (!run->timed_out) {
 		pb_csv("pause", "reclaim", objs, mode,
 		       div_u64(run->t_done - run->t_drop, 1000), "ms");
