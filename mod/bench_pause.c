@@ -40,7 +40,8 @@
  *     them built, then pause_drop dropped and built again at a time; the
  *     ballast objects it allocated before the last release are printed
  *     beside the time.  After pause_timeout_s (60 s) without the last
- *     release it gives up, and that is a failure.
+ *     release it gives up, and that is a failure (the timeout also
+ *     bounds the turnover).
  *   - The collector's longest hold of the heap lock is pymm_gc_stats()'
  *     max_hold_ns over the turnover and the reclamation.
  *
@@ -59,6 +60,10 @@
  *                     or the host's own scheduling of UML)
  *   reclaim           from the last drop to the last release, ms
  *   reclaim_alloc     ballast objects allocated meanwhile
+ *   throttled         how long the mutator waited, in all, because the
+ *                     garbage (trees' and ballast's) was above 3 times the
+ *                     trees' objects: a collector that falls behind shows
+ *                     here and in the backlog, not as an OOM, ms
  *   backlog_peak      the largest backlog sampled, objects
  *   backlog_live      the live count in that sample
  *   backlog_ratio     the largest backlog / live of any sample
@@ -118,6 +123,8 @@ MODULE_PARM_DESC(pause_timeout_s, "pause: longest wait for the reclamation");
 #define PP_CHUNK	6
 #define PP_MAX_DEPTH	20
 #define PP_REF_ROUNDS	3
+/* The mutator waits while the garbage exceeds so many times the trees. */
+#define PP_GARBAGE_MAX	3
 
 /* Histogram: values below PP_SUB exactly, then PP_SUB per power of two. */
 #define PP_SUB_BITS	4
@@ -142,6 +149,7 @@ struct pp_run {
 	atomic_long_t ballast_alloc, ballast_released;
 	long target;			/* released when all is reclaimed */
 	u64 t_drop, t_done;
+	u64 throttled;			/* ns the mutator waited for it */
 	long reclaim_alloc;
 	bool timed_out;
 	struct completion done;
@@ -316,6 +324,44 @@ static void pp_plant(struct pp_run *run, unsigned int slot)
 	}
 }
 
+/* Objects dead and not yet released: the trees' and the ballast's. */
+static long pp_garbage(struct pp_run *run)
+{
+	long live_ballast = 0;
+	unsigned int i;
+
+	for (i = 0; i < pause_trees; i++)
+		if (run->ballast[i])
+			live_ballast += run->tree_nodes;
+	return atomic_long_read(&run->dropped) -
+	       atomic_long_read(&run->released) +
+	       atomic_long_read(&run->ballast_alloc) -
+	       atomic_long_read(&run->ballast_released) - live_ballast;
+}
+
+/*
+ * The mutator waits while the garbage is above PP_GARBAGE_MAX times the
+ * trees' objects, so that a collector that falls behind shows in the
+ * figures (throttled, backlog) rather than as an OOM.  False once
+ * @deadline (jiffies) has passed.
+ */
+static bool pp_throttle(struct pp_run *run, unsigned long deadline)
+{
+	long limit = PP_GARBAGE_MAX * pause_trees * run->tree_nodes;
+	u64 t0 = ktime_get_ns();
+	bool ok = true;
+
+	while (pp_garbage(run) > limit) {
+		if (time_after(jiffies, deadline)) {
+			ok = false;
+			break;
+		}
+		usleep_range(1000, 2000);
+	}
+	run->throttled += ktime_get_ns() - t0;
+	return ok;
+}
+
 static void pp_drop(struct pp_run *run, unsigned int slot)
 {
 	struct pp_node *root = run->roots[slot];
@@ -339,7 +385,8 @@ static void pp_wait_reclaim(struct pp_run *run)
 	unsigned int slot = 0, i;
 
 	while (atomic_long_read(&run->released) < run->target) {
-		if (time_after(jiffies, deadline)) {
+		if (time_after(jiffies, deadline) ||
+		    !pp_throttle(run, deadline)) {
 			run->timed_out = true;
 			return;
 		}
@@ -359,10 +406,15 @@ static void pp_wait_reclaim(struct pp_run *run)
 
 static int pp_mutator(void *arg)
 {
+	unsigned long deadline = jiffies + pause_timeout_s * HZ;
 	struct pp_run *run = arg;
 	unsigned int step, i, slot = 0;
 
 	for (step = 0; step < pause_steps; step++) {
+		if (!pp_throttle(run, deadline)) {
+			run->timed_out = true;
+			break;
+		}
 		for (i = 0; i < pause_drop; i++)
 			pp_drop(run, (slot + i) % pause_trees);
 		for (i = 0; i < pause_drop; i++)
@@ -584,6 +636,8 @@ static void pp_print(const struct pp_run *run, const char *mode,
 		pb_csv("pause", "reclaim_alloc", objs, mode,
 		       run->reclaim_alloc * 1000ULL, "objects");
 	}
+	pb_csv("pause", "throttled", objs, mode, div_u64(run->throttled, 1000),
+	       "ms");
 	pb_csv("pause", "backlog_peak", objs, mode,
 	       run->backlog_peak * 1000ULL, "objects");
 	pb_csv("pause", "backlog_live", objs, mode,
@@ -632,7 +686,7 @@ static void pp_scenario(bool incremental, unsigned long *failed)
 	probe = NULL;
 	pymm_gc_stats(run->heap, &st[1]);
 	if (run->timed_out) {
-		pr_info("pymm_bench: pause %s: not all reclaimed %u s after the last drop (%ld of %ld)\n",
+		pr_info("pymm_bench: pause %s: timed out (%u s) in the turnover or the reclamation (%ld of %ld released)\n",
 			mode, pause_timeout_s, atomic_long_read(&run->released),
 			run->target);
 		(*failed)++;

@@ -118,6 +118,7 @@ PAUSE_ROWS = [
     ('probe_gap_max', 'longest gap between probe samples (ms)', 1000, 3),
     ('reclaim', 'reclamation after the last drop (ms)', 1, 3),
     ('reclaim_alloc', '  objects allocated meanwhile', 1, 0),
+    ('throttled', 'mutator held back, garbage > 3x the trees (ms)', 1, 3),
     ('backlog_peak', 'largest garbage backlog (objects)', 1, 0),
     ('backlog_live', '  live objects then', 1, 0),
     ('backlog_ratio', 'largest backlog / live of any sample', 1, 3),
