@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * pymm_bench.ko (bench.c + bench_work.c, and testlib.c through
- * bench_testlib.c for pymm's files): the measurements of `make bench`
- * (scripts/bench.sh).
+ * pymm_bench.ko (bench.c + bench_work.c + bench_pause.c, and testlib.c
+ * through bench_testlib.c for pymm's files): the measurements of `make
+ * bench` (scripts/bench.sh).
  *
  * At load it runs every section and prints one line per figure,
  *
@@ -52,6 +52,15 @@
  *                    ns/block (wall time / blocks)
  *                mixed_1cpu, mixed_2cpu   the mixed batch on CPU0, and on
  *                    both at once (each its own batch); ns per op per CPU
+ *   pause      (bench_pause.c, which says how) 64 trees of 16,383 nodes
+ *              turned over 4 at a time by a mutator kthread, the old
+ *              generation collected automatically, incremental and then
+ *              monolithic: the collector's longest hold of the heap lock,
+ *              a probe kthread's wait for the lock every 100 us (p50, p99,
+ *              max), the time from the last drop until everything is
+ *              released, against one pymm_collect(heap, 2), and the
+ *              garbage backlog against the live count; not medians: one
+ *              run of each
  */
 #include <linux/atomic.h>
 #include <linux/completion.h>
@@ -68,6 +77,7 @@
 #include <linux/vmalloc.h>
 #include <linux/vmstat.h>
 
+#include "bench.h"
 #include "bench_work.h"
 #include "testlib.h"
 
@@ -83,9 +93,9 @@ static unsigned int live = 1000000;
 module_param(live, uint, 0444);
 MODULE_PARM_DESC(live, "live blocks for the footprint, objects for the gc pause");
 
-static unsigned int sections = 31;
+static unsigned int sections = 63;
 module_param(sections, uint, 0444);
-MODULE_PARM_DESC(sections, "bit mask: 1 fastpath, 2 mixed, 4 footprint, 8 gc, 16 smp");
+MODULE_PARM_DESC(sections, "bit mask: 1 fastpath, 2 mixed, 4 footprint, 8 gc, 16 smp, 32 pause");
 
 static unsigned long smp_pairs = 1000000;
 module_param(smp_pairs, ulong, 0444);
@@ -104,8 +114,8 @@ static const unsigned int pb_sizes[] = {
 };
 
 /* Figures in thousandths: "12.345". */
-static void pb_csv(const char *section, const char *name, unsigned long param,
-		   const char *alloc, u64 milli, const char *unit)
+void pb_csv(const char *section, const char *name, unsigned long param,
+	    const char *alloc, u64 milli, const char *unit)
 {
 	pr_info("pymm_bench: csv,%s,%s,%lu,%s,%llu.%03llu,%s\n", section, name,
 		param, alloc, milli / 1000, milli % 1000, unit);
@@ -771,6 +781,8 @@ static int __init pymm_bench_init(void)
 		pb_gc();
 	if (sections & 16)
 		pb_smp();
+	if (sections & 32)
+		pb_pause(&pb_failed);
 	pr_info("pymm_bench: done failures=%lu\n", pb_failed);
 	return 0;
 }

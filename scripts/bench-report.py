@@ -25,6 +25,7 @@ import tempfile
 LINE = re.compile(r'pymm_bench: (csv,.*)$')
 DONE = re.compile(r'pymm_bench: done failures=(\d+)')
 SKIP = re.compile(r'pymm_bench: (smp skipped: .*)$')
+PAUSE = re.compile(r'pymm_bench: pause (model=.*)$')
 FIELDS = ['section', 'case', 'param', 'allocator', 'value', 'unit', 'kernel']
 
 # The kernels, as scripts/bench.sh boots them (scripts/tiers/NAME.sh), and
@@ -90,7 +91,43 @@ TARGETS = [
      'mixed_1cpu'),
     ('SMP mixed batch on 2 CPUs at once, pymm / kmalloc',
      'bench-smp', '<=', 1.00, 'mixed_2cpu'),
+    # Issue 14: the old generation collected in increments (the pause
+    # section, judged on the incremental run; the monolithic one beside it).
+    ('pause (PREEMPT, 1 CPU): longest collector hold of the heap lock, ms, incremental',
+     'bench', '<=', 1.00, 'pause_hold'),
+    ('  the same, monolithic', 'bench', None, None, 'pause_hold_m'),
+    ('pause (PREEMPT, 1 CPU): probe p99 wait for the heap lock, ms, incremental',
+     'bench', '<=', 1.00, 'pause_p99'),
+    ('  the same, monolithic', 'bench', None, None, 'pause_p99_m'),
+    ('pause: reclamation after the last drop / one pymm_collect(heap, 2), incremental',
+     'bench', '<=', 1.50, 'pause_reclaim'),
+    ('  the same, monolithic', 'bench', None, None, 'pause_reclaim_m'),
+    ('pause: largest garbage backlog / live objects, incremental',
+     'bench', '<=', 1.00, 'pause_backlog'),
+    ('  the same, monolithic', 'bench', None, None, 'pause_backlog_m'),
 ]
+
+# The pause table: (case, what, scale, decimals): the figure as printed,
+# over scale.
+PAUSE_ROWS = [
+    ('hold_max', 'longest collector hold of the heap lock (ms)', 1000, 3),
+    ('wait_p50', 'probe wait for the lock, p50 (us)', 1, 3),
+    ('wait_p99', 'probe wait for the lock, p99 (us)', 1, 3),
+    ('wait_max', 'probe wait for the lock, max (us)', 1, 3),
+    ('samples', 'probe samples', 1, 0),
+    ('probe_gap_max', 'longest gap between probe samples (ms)', 1000, 3),
+    ('reclaim', 'reclamation after the last drop (ms)', 1, 3),
+    ('reclaim_alloc', '  objects allocated meanwhile', 1, 0),
+    ('throttled', 'mutator held back, garbage > 3x the trees (ms)', 1, 3),
+    ('backlog_peak', 'largest garbage backlog (objects)', 1, 0),
+    ('backlog_live', '  live objects then', 1, 0),
+    ('backlog_ratio', 'largest backlog / live of any sample', 1, 3),
+    ('gen2_collections', 'gen2 collections (passes included)', 1, 0),
+    ('passes', 'incremental passes', 1, 0),
+    ('increments', 'increments', 1, 0),
+    ('gc_backlog_peak', 'most garbage one gen2 collection found', 1, 0),
+]
+PAUSE_MODES = ('incremental', 'monolithic')
 
 # Printed when measured, not missing when not: bench-smp's single-CPU fast
 # path (sections=17 in its description) explains its SMP rows.
@@ -196,6 +233,13 @@ def figures(rows, kernel):
         f[case] = div(smp[case, 'kmalloc'], smp[case, 'pymm'])
     for case in ('pc_local', 'pc_remote', 'mixed_1cpu', 'mixed_2cpu'):
         f[case] = div(smp[case, 'pymm'], smp[case, 'kmalloc'])
+    for sfx, mode in (('', 'incremental'), ('_m', 'monolithic')):
+        hold, p99 = k('pause', 'hold_max', mode), k('pause', 'wait_p99', mode)
+        f['pause_hold' + sfx] = div(hold, 1000)
+        f['pause_p99' + sfx] = div(p99, 1000)
+        f['pause_reclaim' + sfx] = div(k('pause', 'reclaim', mode),
+                                       k('pause', 'reclaim', 'full'))
+        f['pause_backlog' + sfx] = k('pause', 'backlog_ratio', mode)
     f['remote_p'] = div(smp['pc_remote', 'pymm'], smp['pc_local', 'pymm'])
     f['remote_k'] = div(smp['pc_remote', 'kmalloc'], smp['pc_local', 'kmalloc'])
     return f
@@ -216,6 +260,33 @@ def uml_table(rows, kernel):
         if r['kernel'] == kernel and r['section'] in ('calib', 'mixed', 'footprint', 'gc'):
             out.append(f"{r['section']:<10} {r['case']:<14} {r['param']:>8} "
                        f"{r['allocator']:<8} {r['value']:>12.3f} {r['unit']}")
+    return out
+
+
+def pause_table(rows, kernel, info):
+    """The pause section of @kernel: one column per mode."""
+    def k(case, mode):
+        return pick(rows, 'pause', case, mode, kernel=kernel)
+
+    objs = next((r['param'] for r in rows if r['kernel'] == kernel and
+                 r['section'] == 'pause'), None)
+    if objs is None:
+        return []
+    out = [f'pause: the old generation collected automatically, {objs} objects '
+           f'in trees turned over, {DESC[kernel]} (kernel {kernel})']
+    if info:
+        out.append(f'  {info}')
+    out.append(f"{'figure':<44} {'incremental':>12} {'monolithic':>12}")
+    for case, what, scale, digits in PAUSE_ROWS:
+        vals = [k(case, m) for m in PAUSE_MODES]
+        if vals == [None, None]:
+            continue
+        shown = [f'{v / scale:>12.{digits}f}' if v is not None else f"{'-':>12}"
+                 for v in vals]
+        out.append(f'{what:<44} {shown[0]} {shown[1]}')
+    full = k('reclaim', 'full')
+    if full is not None:
+        out.append(f"{'one pymm_collect(heap, 2) of the same trees (ms)':<44} {full:>12.3f}")
     return out
 
 
@@ -351,7 +422,7 @@ def main():
     ap.add_argument('--csv', required=True)
     ap.add_argument('--png')
     a = ap.parse_args()
-    rows, problems, skipped = [], [], {}
+    rows, problems, skipped, pause_info = [], [], {}, {}
     kernels = [k for k, _ in a.console]
     for kernel, path in a.console:
         with open(path, errors='replace') as f:
@@ -359,6 +430,7 @@ def main():
         rows += parse(lines, kernel)
         failures = [int(m.group(1)) for m in map(DONE.search, lines) if m]
         skipped[kernel] = next((m.group(1) for m in map(SKIP.search, lines) if m), None)
+        pause_info[kernel] = next((m.group(1) for m in map(PAUSE.search, lines) if m), None)
         if not failures:
             problems.append(f'pymm_bench did not finish on {kernel} (no "done" line)')
         elif failures[-1]:
@@ -371,6 +443,10 @@ def main():
     for kernel in kernels:
         if kernel in UML_KERNELS:
             print('\n'.join(uml_table(rows, kernel)))
+            pause = pause_table(rows, kernel, pause_info[kernel])
+            if pause:
+                print()
+                print('\n'.join(pause))
         else:
             if fastpath_sizes(rows, kernel):
                 print('\n'.join(uml_table(rows, kernel)))
@@ -381,7 +457,7 @@ def main():
                 print('\n'.join(host_note(a.host)))
         print()
     width = max(len(t[0]) for t in TARGETS)
-    print(f"{'target':<{width}} {'ratio':>7} {'goal':>7}")
+    print(f"{'target':<{width}} {'figure':>7} {'goal':>7}")
     figs = {k: figures(rows, k) for k in kernels}
     missing = []
     for name, kernel, op, goal, key in TARGETS:
