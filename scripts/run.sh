@@ -99,6 +99,13 @@ main() {
 	if [[ ${PYMM_VERBOSE:-0} != 1 ]]; then
 		sed -n '/pymm-check: start/,$p' "$OUT/console.log"
 	fi
+	# As check-report.py's check_boot(): UML's host side aborting once the
+	# kernel has powered off (about once in a dozen boots) is not a failure
+	# of the run; the console says whether the run itself succeeded.
+	if ((rc == 134)) && grep -q 'reboot: Power down' "$OUT/console.log"; then
+		log "note: UML aborted (status 134) after powering off"
+		rc=0
+	fi
 	if grep -q 'pymm-check: ERROR' "$OUT/console.log" ||
 		! grep -q 'pymm-check: done rc=0' "$OUT/console.log"; then
 		rc=1
