@@ -94,6 +94,7 @@
 #include <pymm.h>
 
 #include "bench.h"
+#include "bench_work.h"
 
 static unsigned int pause_trees = 64;
 module_param(pause_trees, uint, 0444);
@@ -131,17 +132,13 @@ MODULE_PARM_DESC(pause_timeout_s, "pause: longest wait for the reclamation");
 #define PP_SUB		BIT(PP_SUB_BITS)
 #define PP_BUCKETS	((64 - PP_SUB_BITS + 1) * PP_SUB)
 
-struct pp_node {
-	struct pp_node *left, *right, *parent;
-};
-
 enum pp_phase { PP_SETUP, PP_TURNOVER, PP_RECLAIM };
 
 struct pp_run {
 	struct pymm_heap *heap;
 	unsigned long tree_nodes;
-	struct pp_node **roots;		/* pause_trees, the mutator's */
-	struct pp_node **ballast;	/* pause_trees, the mutator's */
+	struct bw_node **roots;		/* pause_trees, the mutator's */
+	struct bw_node **ballast;	/* pause_trees, the mutator's */
 	enum pp_phase phase;
 	unsigned long failed;		/* the mutator's */
 	/* The trees' nodes: allocated, in dropped trees, released. */
@@ -177,50 +174,19 @@ static void pp_release_ballast(void *obj)
 	atomic_long_inc(&READ_ONCE(pp_cur)->ballast_released);
 }
 
-static int pp_traverse(void *obj, pymm_visit_fn visit, void *arg)
-{
-	struct pp_node *n = obj;
-	int ret;
-
-	if (n->left) {
-		ret = visit(n->left, arg);
-		if (ret)
-			return ret;
-	}
-	if (n->right) {
-		ret = visit(n->right, arg);
-		if (ret)
-			return ret;
-	}
-	return n->parent ? visit(n->parent, arg) : 0;
-}
-
-static void pp_clear(void *obj)
-{
-	struct pp_node *n = obj;
-	void *l = n->left, *r = n->right, *p = n->parent;
-
-	n->left = NULL;
-	n->right = NULL;
-	n->parent = NULL;
-	pymm_put(l);
-	pymm_put(r);
-	pymm_put(p);
-}
-
 static const struct pymm_type pp_tree_type = {
 	.name = "bench_pause_node",
-	.size = sizeof(struct pp_node),
-	.traverse = pp_traverse,
-	.clear = pp_clear,
+	.size = sizeof(struct bw_node),
+	.traverse = bw_node_traverse,
+	.clear = bw_node_clear,
 	.release = pp_release_tree,
 };
 
 static const struct pymm_type pp_ballast_type = {
 	.name = "bench_pause_ballast",
-	.size = sizeof(struct pp_node),
-	.traverse = pp_traverse,
-	.clear = pp_clear,
+	.size = sizeof(struct bw_node),
+	.traverse = bw_node_traverse,
+	.clear = bw_node_clear,
 	.release = pp_release_ballast,
 };
 
@@ -231,9 +197,9 @@ struct pp_build {
 	unsigned long made;
 };
 
-static struct pp_node *pp_new(struct pp_build *b)
+static struct bw_node *pp_new(struct pp_build *b)
 {
-	struct pp_node *n = pymm_obj_new(b->run->heap, b->type, GFP_KERNEL);
+	struct bw_node *n = pymm_obj_new(b->run->heap, b->type, GFP_KERNEL);
 
 	if (n) {
 		b->made++;
@@ -244,7 +210,7 @@ static struct pp_node *pp_new(struct pp_build *b)
 }
 
 /* @child's new reference moves into @n, @child takes one on @n. */
-static void pp_link(struct pp_node *n, struct pp_node *l, struct pp_node *r)
+static void pp_link(struct bw_node *n, struct bw_node *l, struct bw_node *r)
 {
 	n->left = l;
 	n->right = r;
@@ -253,9 +219,9 @@ static void pp_link(struct pp_node *n, struct pp_node *l, struct pp_node *r)
 }
 
 /* Give @n two subtrees of @depth - 1, heap locked; depth <= PP_CHUNK. */
-static int pp_grow(struct pp_build *b, struct pp_node *n, unsigned int depth)
+static int pp_grow(struct pp_build *b, struct bw_node *n, unsigned int depth)
 {
-	struct pp_node *l, *r;
+	struct bw_node *l, *r;
 
 	if (!depth)
 		return 0;
@@ -277,10 +243,10 @@ static int pp_grow(struct pp_build *b, struct pp_node *n, unsigned int depth)
  * the heap lock, the nodes above them linked one per hold.  NULL if out of
  * memory (what was built is garbage, for the collector).
  */
-static struct pp_node *pp_tree(struct pp_build *b, unsigned int depth)
+static struct bw_node *pp_tree(struct pp_build *b, unsigned int depth)
 {
 	struct pymm_heap *heap = b->run->heap;
-	struct pp_node *n, *l, *r = NULL;
+	struct bw_node *n, *l, *r = NULL;
 	int err;
 
 	if (depth <= PP_CHUNK) {
@@ -364,7 +330,7 @@ static bool pp_throttle(struct pp_run *run, unsigned long deadline)
 
 static void pp_drop(struct pp_run *run, unsigned int slot)
 {
-	struct pp_node *root = run->roots[slot];
+	struct bw_node *root = run->roots[slot];
 
 	if (!root)
 		return;

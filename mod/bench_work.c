@@ -326,7 +326,7 @@ void bw_pair_each(const struct bw_batch *b, enum bw_alloc a, unsigned long n,
 	}
 }
 
-static int bw_node_traverse(void *obj, pymm_visit_fn visit, void *arg)
+int bw_node_traverse(void *obj, pymm_visit_fn visit, void *arg)
 {
 	struct bw_node *n = obj;
 	int ret;
@@ -344,7 +344,7 @@ static int bw_node_traverse(void *obj, pymm_visit_fn visit, void *arg)
 	return n->parent ? visit(n->parent, arg) : 0;
 }
 
-static void bw_node_clear(void *obj)
+void bw_node_clear(void *obj)
 {
 	struct bw_node *n = obj;
 	void *l = n->left, *r = n->right, *p = n->parent;

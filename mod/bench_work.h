@@ -93,6 +93,9 @@ struct bw_node {
 };
 
 extern const struct pymm_type bw_node_type;
+/* Its callbacks, for a type of the same node with another release(). */
+int bw_node_traverse(void *obj, pymm_visit_fn visit, void *arg);
+void bw_node_clear(void *obj);
 
 /* A tree of depth @depth (2^(depth+1) - 1 nodes); NULL if out of memory. */
 struct bw_node *bw_tree(struct pymm_heap *heap, unsigned int depth);
