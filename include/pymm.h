@@ -118,6 +118,9 @@ int pymm_unfreeze(struct pymm_heap *heap);
  * @backlog:	unreachable objects found by the last gen2 collection or
  *		pass: the garbage that had waited for it
  * @backlog_peak: the largest @backlog
+ * @paced:	allocations that waited for the heap's worker, which had
+ *		fallen behind (see pymm_obj_new())
+ * @paced_ns:	how long they waited, in all
  * @old_objects: objects in the old generation now
  * @incremental: automatic gen2 collections run as increments
  */
@@ -130,6 +133,8 @@ struct pymm_gc_stats {
 	unsigned long collected[3];
 	unsigned long backlog;
 	unsigned long backlog_peak;
+	unsigned long paced;
+	u64 paced_ns;
 	unsigned long old_objects;
 	bool incremental;
 };

@@ -18,6 +18,7 @@
 #include <linux/cpumask.h>
 #include <linux/delay.h>
 #include <linux/jiffies.h>
+#include <linux/kthread.h>
 #include <linux/sched.h>
 #include <linux/smp.h>
 
@@ -182,6 +183,124 @@ static void gc_auto_gen1_runs_after_10_gen0_collections(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, st.gen[2].objects, 1);
 	KUNIT_EXPECT_EQ(test, atomic_read(&c->released), 50 + 10 * 51);
 	pymm_put(x);
+}
+
+/*
+ * The worker may come after many thresholds' worth of allocations (here
+ * held off by a zero threshold): its gen0 collection then counts toward
+ * gen1 as the 20 that CPython would have run, and the gen1 collection
+ * that follows counts 20 / 10 toward gen2.  With increments on (the
+ * default) the late collection is taken in slices, each one pause in the
+ * histogram, and is still one collection.
+ */
+static void gc_auto_a_late_collection_counts_every_threshold_it_covers(struct kunit *test)
+{
+	struct gc_ctx *ctx = test->priv;
+	struct gc_counts *c = ctx->counts;
+	struct pymm_gc_stats before, after;
+	unsigned long slices = 0;
+	struct gc_stats st;
+	int i;
+
+	pymm_set_threshold(ctx->heap, 0, 10, 10);
+	gc_garbage(test, ctx, 20 * 700);
+	pymm_gc_stats(ctx->heap, &before);
+	pymm_set_threshold(ctx->heap, 700, 10, 10);
+	KUNIT_ASSERT_TRUE(test, gc_wait_collection(test, ctx->name, 0, &st));
+	KUNIT_EXPECT_EQ(test, st.gen[0].collections, 1);
+	KUNIT_EXPECT_EQ(test, st.gen[0].collected, 20 * 700);
+	KUNIT_EXPECT_EQ(test, st.gen[1].count, 20);
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->released), 20 * 700);
+	pymm_gc_stats(ctx->heap, &after);
+	for (i = 0; i < PYMM_GC_PAUSE_BUCKETS; i++)
+		slices += after.pauses[i] - before.pauses[i];
+	/* 14,000 self-cycles, 2 units of work each, 8,192 a slice. */
+	KUNIT_EXPECT_GE(test, slices, 20 * 700 * 2 / 8192);
+
+	gc_garbage(test, ctx, 701);
+	KUNIT_ASSERT_TRUE(test, gc_wait_collection(test, ctx->name, 1, &st));
+	KUNIT_EXPECT_EQ(test, st.gen[1].collections, 1);
+	KUNIT_EXPECT_EQ(test, st.gen[1].count, 0);
+	KUNIT_EXPECT_EQ(test, st.gen[2].count, 2);
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->released), 21 * 700 + 1);
+}
+
+/* A task holding the heap lock, so that the worker cannot collect. */
+struct gc_holder {
+	struct pymm_heap *heap;
+	struct completion held, release;
+};
+
+static int gc_hold_lock(void *arg)
+{
+	struct gc_holder *h = arg;
+
+	pymm_lock(h->heap);
+	complete(&h->held);
+	wait_for_completion(&h->release);
+	pymm_unlock(h->heap);
+	return 0;
+}
+
+#define GC_PACE_T0	10
+#define GC_PACE_N	100
+
+/*
+ * A worker that cannot keep up (here it waits for the heap lock, which
+ * another task holds): each allocation that may sleep, once gen0 holds
+ * more than 8 times its threshold, waits for it, but only so long, and an
+ * allocation under pymm_lock() never does (the worker would be waiting
+ * for it).
+ */
+static void gc_auto_allocations_wait_for_a_worker_fallen_behind(struct kunit *test)
+{
+	struct gc_ctx *ctx = test->priv;
+	struct gc_holder *h = kunit_kzalloc(test, sizeof(*h), GFP_KERNEL);
+	struct pymm_gc_stats before, after;
+	struct task_struct *t;
+	struct gc_node **held;
+	int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, h);
+	held = kunit_kcalloc(test, 2 * GC_PACE_N, sizeof(*held), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, held);
+	h->heap = ctx->heap;
+	init_completion(&h->held);
+	init_completion(&h->release);
+	pymm_set_threshold(ctx->heap, GC_PACE_T0, 10, 10);
+	t = kthread_run(gc_hold_lock, h, "gc_pace_holder");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	wait_for_completion(&h->held);
+
+	pymm_gc_stats(ctx->heap, &before);
+	for (i = 0; i < GC_PACE_N; i++)
+		held[i] = gc_new(test, ctx->heap, &gc_node_type, ctx->counts,
+				 i);
+	pymm_gc_stats(ctx->heap, &after);
+	/* Allocations 81 to 100 each waited, and each gave up. */
+	KUNIT_EXPECT_EQ(test, after.paced - before.paced,
+			GC_PACE_N - 8 * GC_PACE_T0);
+	KUNIT_EXPECT_GE(test, after.paced_ns - before.paced_ns,
+			(u64)(GC_PACE_N - 8 * GC_PACE_T0) * 10 * NSEC_PER_MSEC);
+	complete(&h->release);
+
+	/* Under pymm_lock(), never. */
+	pymm_set_threshold(ctx->heap, 0, 10, 10);
+	pymm_test_heap_work(ctx->heap, true);
+	pymm_set_threshold(ctx->heap, GC_PACE_T0, 10, 10);
+	pymm_gc_stats(ctx->heap, &before);
+	pymm_lock(ctx->heap);
+	for (i = GC_PACE_N; i < 2 * GC_PACE_N; i++) {
+		held[i] = pymm_obj_new(ctx->heap, &gc_node_type, GFP_KERNEL);
+		if (held[i])
+			held[i]->magic = GC_MAGIC;
+	}
+	pymm_unlock(ctx->heap);
+	pymm_gc_stats(ctx->heap, &after);
+	KUNIT_EXPECT_EQ(test, after.paced, before.paced);
+	for (i = 0; i < 2 * GC_PACE_N; i++)
+		pymm_put(held[i]);
+	pymm_test_heap_work(ctx->heap, true);
 }
 
 #define GC_LONG_LIVED	40
@@ -401,6 +520,8 @@ static struct kunit_case gc_auto_cases[] = {
 	KUNIT_CASE(gc_auto_zero_threshold_disables_collection),
 	KUNIT_CASE(gc_auto_gen1_runs_after_10_gen0_collections),
 	KUNIT_CASE(gc_auto_gen2_waits_for_a_quarter_of_long_lived),
+	KUNIT_CASE(gc_auto_a_late_collection_counts_every_threshold_it_covers),
+	KUNIT_CASE(gc_auto_allocations_wait_for_a_worker_fallen_behind),
 	KUNIT_CASE_SLOW(gc_auto_reclaims_each_round_of_20000_to_700_within_1s),
 	{}
 };

@@ -49,7 +49,9 @@ static void gc_file_of_new_heap_reads_exactly(struct kunit *test)
 		"passes 0\n"
 		"max_hold_ns 0\n"
 		"backlog 0\n"
-		"backlog_peak 0\n";
+		"backlog_peak 0\n"
+		"paced 0\n"
+		"paced_ns 0\n";
 	struct gc_ctx *ctx = test->priv;
 	char path[96], buf[512];
 	struct gc_stats st;

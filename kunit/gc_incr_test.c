@@ -16,6 +16,7 @@
  */
 #include <kunit/test.h>
 #include <linux/bitmap.h>
+#include <linux/delay.h>
 #include <linux/prandom.h>
 #include <linux/slab.h>
 
@@ -358,6 +359,81 @@ static void a_pass_ends_while_young_objects_fill_each_increment(struct kunit *te
 	gi_put_rings(held, 10);
 }
 
+/*
+ * An increment takes its old slice first, then young objects with the work
+ * left: an old ring over the work leaves every young object young, and a
+ * large work takes them all, freeing exactly the garbage among them.
+ */
+static void an_increment_takes_young_objects_only_with_the_work_left(struct kunit *test)
+{
+	struct gc_ctx *ctx = test->priv;
+	struct gc_node *ring, *held[5];
+	struct gc_stats st;
+	bool done;
+	int i;
+
+	gc_ring(test, ctx->heap, &gc_node_type, ctx->counts, 100, 0, &ring);
+	pymm_collect(ctx->heap, 2);	/* 100 old objects, all pending */
+	for (i = 0; i < 50; i++)
+		gc_self_cycle(test, ctx->heap, &gc_node_type, ctx->counts,
+			      100 + i);
+	for (i = 0; i < ARRAY_SIZE(held); i++)
+		held[i] = gc_new(test, ctx->heap, &gc_node_type, ctx->counts,
+				 200 + i);
+
+	KUNIT_EXPECT_EQ(test, pymm_collect_increment(ctx->heap, 10, &done), 0);
+	KUNIT_EXPECT_TRUE(test, done);
+	gc_read_stats(test, ctx->name, &st);
+	KUNIT_EXPECT_EQ(test, st.gen[0].objects, 55);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->counts->released), 0);
+
+	KUNIT_EXPECT_EQ(test, pymm_collect_increment(ctx->heap, 1000, &done),
+			50);
+	gc_read_stats(test, ctx->name, &st);
+	KUNIT_EXPECT_EQ(test, st.gen[0].objects, 0);
+	KUNIT_EXPECT_EQ(test, st.gen[2].objects, 100 + ARRAY_SIZE(held));
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->counts->released), 50);
+	for (i = 0; i < ARRAY_SIZE(held); i++)
+		pymm_put(held[i]);
+	pymm_put(ring);
+}
+
+/*
+ * The clears of a collection's garbage run under the heap lock, but not
+ * all under one hold: with 2,048 objects whose clear() takes 20 us, 41 ms
+ * in all, the longest hold stays under half of that.
+ */
+#define GI_SLOW_N	2048
+#define GI_SLOW_US	20
+
+static struct pymm_type gi_slow_type;
+
+static void gi_slow_clear(void *obj)
+{
+	udelay(GI_SLOW_US);
+	gc_node_type.clear(obj);
+}
+
+static void clearing_much_garbage_drops_the_heap_lock_between_batches(struct kunit *test)
+{
+	struct gc_ctx *ctx = test->priv;
+	struct pymm_gc_stats st;
+	struct gc_node *first;
+
+	gi_slow_type = gc_node_type;
+	gi_slow_type.name = "gi_slow";
+	gi_slow_type.clear = gi_slow_clear;
+	gc_ring(test, ctx->heap, &gi_slow_type, ctx->counts, GI_SLOW_N, 0,
+		&first);
+	pymm_put(first);
+	pymm_gc_stats_reset(ctx->heap);
+	KUNIT_EXPECT_EQ(test, pymm_collect(ctx->heap, 2), GI_SLOW_N);
+	pymm_gc_stats(ctx->heap, &st);
+	kunit_info(test, "longest hold %llu us\n", st.max_hold_ns / 1000);
+	KUNIT_EXPECT_LT(test, st.max_hold_ns,
+			GI_SLOW_N * GI_SLOW_US * NSEC_PER_USEC / 2);
+}
+
 static void the_worker_runs_gen2_as_a_pass_unless_increments_are_off(struct kunit *test)
 {
 	struct gc_ctx *ctx = test->priv;
@@ -499,6 +575,8 @@ static struct kunit_case gc_incr_cases[] = {
 	KUNIT_CASE(a_pass_counts_as_one_gen2_collection),
 	KUNIT_CASE(a_full_collection_ends_a_pass_and_frees_both_spaces),
 	KUNIT_CASE(a_pass_ends_while_young_objects_fill_each_increment),
+	KUNIT_CASE(an_increment_takes_young_objects_only_with_the_work_left),
+	KUNIT_CASE(clearing_much_garbage_drops_the_heap_lock_between_batches),
 	KUNIT_CASE(the_worker_runs_gen2_as_a_pass_unless_increments_are_off),
 	KUNIT_CASE(the_pause_histogram_counts_each_collection_and_increment),
 	KUNIT_CASE(the_incremental_file_reads_and_switches),

@@ -139,6 +139,8 @@ struct gc_stats {
 	unsigned long long max_hold_ns;
 	unsigned long long backlog;
 	unsigned long long backlog_peak;
+	unsigned long long paced;
+	unsigned long long paced_ns;
 };
 
 #define GC_STATS_HEADER "gen objects threshold count collections collected uncollectable last_pause_ns total_pause_ns"

@@ -71,6 +71,9 @@
  *                     turnover and the reclamation (passes count as gen2's)
  *   gc_backlog_peak   pymm_gc_stats()' backlog_peak: the most garbage one
  *                     gen2 collection or pass found
+ *   young_collections gen0 and gen1 collections run meanwhile
+ *   paced, paced_ms   allocations that waited for the heap's worker
+ *                     (pymm_obj_new()'s pacing), and their wait in all
  *   reclaim (full)    the reference pymm_collect(heap, 2), ms
  * and one line "pymm_bench: pause model=... cpus=..." with the preemption
  * model and the parameters.
@@ -620,6 +623,14 @@ static void pp_print(const struct pp_run *run, const char *mode,
 	       (st->increments - st0->increments) * 1000ULL, "increments");
 	pb_csv("pause", "gc_backlog_peak", objs, mode,
 	       st->backlog_peak * 1000ULL, "objects");
+	pb_csv("pause", "young_collections", objs, mode,
+	       (st->collections[0] + st->collections[1] -
+		st0->collections[0] - st0->collections[1]) * 1000ULL,
+	       "collections");
+	pb_csv("pause", "paced", objs, mode,
+	       (st->paced - st0->paced) * 1000ULL, "allocations");
+	pb_csv("pause", "paced_ms", objs, mode,
+	       div_u64(st->paced_ns - st0->paced_ns, 1000), "ms");
 }
 
 /* The scenario, with increments on or off. */

@@ -12,10 +12,11 @@
  * Locking: a collection runs under collect_lock (its caller's), holds
  * drain_lock as the heap's drainer throughout, so that the deaths it causes
  * are queued and destroyed before it returns, and holds the heap lock while
- * it decides (steps 1-4 and 7), dropping it only around each finalizer;
- * gen_lock is taken briefly each time objects move between a generation and
- * a private list.  Freeze and unfreeze take collect_lock, the heap lock and
- * gen_lock, in that order.
+ * it decides (steps 1-4, dropping it only around each finalizer) and for
+ * each batch of clears in step 7 (pymm_delete_garbage()); gen_lock is taken
+ * briefly each time objects move between a generation and a private list.
+ * Freeze and unfreeze take collect_lock, the heap lock and gen_lock, in
+ * that order.
  *
  * A collection of generation g merges generations 0..g into a private list
  * and, holding the heap lock so that no edge changes:
@@ -34,7 +35,8 @@
  *   6. if any finalizer ran, steps 1-3 are redone over them, so that what
  *      was resurrected, and what it reaches, survives;
  *   7. each remaining object is held by a temporary reference and clear()
- *      breaks its references;
+ *      breaks its references, PYMM_DESTROY_BATCH objects to a hold of the
+ *      heap lock;
  *   8. the temporary references are dropped: objects that reach zero are
  *      destroyed (their finalizer does not run again); any that do not
  *      were kept alive by something clear() left, and are counted as
@@ -65,13 +67,14 @@
  * about 20 ns per object without debugging: 20 ms for a million.  So when
  * the rule above calls for gen2 and increments are on (the default), the
  * worker runs a pass instead: increments, each a complete collection of
- * steps 1-8 over gen0, gen1 and a slice of the old generation, with the
+ * steps 1-8 over a slice of the young and the old generations, with the
  * heap lock and collect_lock dropped and cond_resched() between them.  The
  * old generation has two spaces, pending and visited (object.h): a slice is
- * taken from the head of the pending space, object by object, each with
- * its closure there (everything the set reaches through traverse() that is
- * still pending), until the increment's work (objects taken plus
- * references followed) reaches heap->incr_work.  A garbage cycle that
+ * taken from the heads of gen1, gen0 and then the pending space, object by
+ * object, each with its closure in those (everything the set reaches
+ * through traverse() that is young or still pending), until the
+ * increment's work (objects taken plus references followed) reaches
+ * heap->incr_work, and at least one old object.  A garbage cycle that
  * touches the set is then wholly inside it, so no write barrier is needed:
  * edges may change freely between increments, and what an increment frees
  * nobody outside its set referenced.  Survivors go to the visited space;
@@ -98,6 +101,9 @@
 
 /* pymm_obj.state: refcount was zero at update_refs, its destroyer owns it. */
 #define PYMM_DYING	BIT(1)
+
+/* pymm_slice() from the young generations alone: no gen is ever this. */
+#define PYMM_NO_SPACE	UINT_MAX
 
 /* The collector takes the heap lock through these: they time each hold. */
 static void pymm_hold(struct pymm_heap *heap)
@@ -135,19 +141,23 @@ static struct pymm_obj *pymm_in_set(struct pymm_heap *heap, void *child)
 	return c;
 }
 
+/* Step 1 for @o, which joins the set. */
+static void pymm_update_ref(struct pymm_obj *o)
+{
+	/* A saturated refcount stays far above zero: such an object is
+	 * leaked on purpose, and must look reachable.
+	 */
+	o->gen = PYMM_GEN_COLLECTING;
+	o->gc_refs = min_t(unsigned int, refcount_read(&o->ref), INT_MAX / 2);
+	o->state = o->gc_refs ? 0 : PYMM_DYING;
+}
+
 static void pymm_update_refs(struct list_head *set)
 {
 	struct pymm_obj *o;
 
-	list_for_each_entry(o, set, gc_link) {
-		/* A saturated refcount stays far above zero: such an object
-		 * is leaked on purpose, and must look reachable.
-		 */
-		o->gen = PYMM_GEN_COLLECTING;
-		o->gc_refs = min_t(unsigned int, refcount_read(&o->ref),
-				   INT_MAX / 2);
-		o->state = o->gc_refs ? 0 : PYMM_DYING;
-	}
+	list_for_each_entry(o, set, gc_link)
+		pymm_update_ref(o);
 }
 
 static int pymm_visit_decref(void *child, void *arg)
@@ -203,7 +213,8 @@ static int pymm_visit_reachable(void *child, void *arg)
 static unsigned long pymm_move_unreachable(struct pymm_heap *heap,
 					   struct list_head *set,
 					   struct list_head *unreachable,
-					   unsigned int dest)
+					   unsigned int dest,
+					   unsigned long *nfinal)
 {
 	struct pymm_reach r = { .heap = heap, .reachable = set };
 	struct pymm_obj *o, *next;
@@ -222,6 +233,9 @@ static unsigned long pymm_move_unreachable(struct pymm_heap *heap,
 			next = list_next_entry(o, gc_link);
 			list_move_tail(&o->gc_link, unreachable);
 			o->state |= PYMM_UNREACHABLE;
+			if (o->type->finalize &&
+			    !test_bit(PYMM_OBJ_FINALIZED, &o->aflags))
+				(*nfinal)++;
 		}
 		o = next;
 	}
@@ -247,17 +261,19 @@ static unsigned long pymm_count_dying(struct list_head *set)
 static unsigned long pymm_find_unreachable(struct pymm_heap *heap,
 					   struct list_head *set,
 					   struct list_head *unreachable,
-					   unsigned int dest)
+					   unsigned int dest,
+					   unsigned long *nfinal)
 {
 	pymm_update_refs(set);
 	pymm_subtract_refs(heap, set);
-	return pymm_move_unreachable(heap, set, unreachable, dest);
+	return pymm_move_unreachable(heap, set, unreachable, dest, nfinal);
 }
 
 /*
  * Put the @n objects of a private list, whose gen is @gen already, on
- * generation @gen's list.  Called with the heap lock held: nothing else
- * looks at gen of objects on private lists.
+ * generation @gen's list.  Called with the heap lock held, so that nothing
+ * else looks at gen of objects on private lists, or for garbage that no
+ * other task can reach (pymm_delete_garbage()).
  */
 static void pymm_splice(struct pymm_heap *heap, struct list_head *list,
 			unsigned int gen, unsigned long n)
@@ -345,8 +361,14 @@ static bool pymm_finalize(struct pymm_heap *heap, struct list_head *unreachable,
 
 /*
  * Steps 7-8.  Called with the heap lock held and drain_lock held with
- * drainer == current; returns with the heap lock dropped.  Objects are
- * held through their dead node while the list is gone.
+ * drainer == current; returns with the heap lock dropped.  No object of
+ * @garbage was dying when the set was counted (those stay, for their
+ * destroyer), nothing outside it references one, and no finalizer will
+ * run on one again: no other task can reach, get or put them, so the walks
+ * need no lock.  The clears run under the heap lock, as struct pymm_type
+ * promises, PYMM_DESTROY_BATCH to a hold, so that a long list of garbage
+ * does not make one long hold.  Objects are held through their dead node
+ * while the list is gone.
  */
 static void pymm_delete_garbage(struct pymm_heap *heap,
 				struct list_head *garbage, unsigned int dest,
@@ -355,8 +377,13 @@ static void pymm_delete_garbage(struct pymm_heap *heap,
 {
 	struct llist_node *held = NULL, *dying = NULL, *node;
 	struct pymm_obj *o, *next;
+	unsigned long n = 0;
 
+	pymm_unhold(heap);
+	/* pymm_settle() in the same walk. */
 	list_for_each_entry(o, garbage, gc_link) {
+		o->gen = dest;
+		n++;
 		if (!refcount_inc_not_zero(&o->ref)) {
 			(*collected)++;		/* dying: its destroyer frees it */
 			continue;
@@ -364,12 +391,22 @@ static void pymm_delete_garbage(struct pymm_heap *heap,
 		o->dead.next = held;
 		held = &o->dead;
 	}
+	pymm_splice(heap, garbage, dest, n);
+	n = 0;
 	for (node = held; node; node = node->next) {
+		if (!(n % PYMM_DESTROY_BATCH)) {
+			if (n) {
+				pymm_unhold(heap);
+				cond_resched();
+			}
+			pymm_hold(heap);
+		}
 		o = llist_entry(node, struct pymm_obj, dead);
 		o->type->clear(pymm_body(o));
+		n++;
 	}
-	pymm_settle(heap, garbage, dest);
-	pymm_unhold(heap);
+	if (n)
+		pymm_unhold(heap);
 
 	llist_for_each_entry_safe(o, next, held, dead) {
 		if (refcount_dec_and_test(&o->ref)) {
@@ -383,18 +420,43 @@ static void pymm_delete_garbage(struct pymm_heap *heap,
 	pymm_obj_destroy_list(heap, llist_reverse_order(dying));
 }
 
+/* Objects in gen0 now. */
+static unsigned long pymm_gen0_nobjs(struct pymm_heap *heap)
+{
+	unsigned long flags, n;
+
+	spin_lock_irqsave(&heap->gen_lock, flags);
+	n = heap->gens[0].nobjs;
+	spin_unlock_irqrestore(&heap->gen_lock, flags);
+	return n;
+}
+
 /*
  * CPython's gc_collect_main() counts as the collection of @g starts: the
  * next generation's count goes up and the collected ones start again from
  * zero.  (Gen0's progress is its length: objects allocated during the
- * collection are in gen0 after it.)
+ * collection are in gen0 after it.)  CPython collects gen0 in the
+ * allocation that crosses its threshold; the worker may come later, after
+ * k thresholds' worth of allocations, and then its collection counts as
+ * the k that CPython would have run (gen1's likewise, by its own count):
+ * otherwise a worker falling behind would make gen1 and gen2 rarer the
+ * more it falls behind.
  */
 static void pymm_count(struct pymm_heap *heap, int g)
 {
+	unsigned int t = heap->gens[g].threshold;
+	unsigned long k = 1;
 	int i;
 
+	if (g == 0 && t)
+		k = pymm_gen0_nobjs(heap) / t;
+	else if (g == 1 && t)
+		k = heap->gens[1].count / t;
+	k = clamp(k, 1UL, (unsigned long)INT_MAX);
 	if (g + 1 < PYMM_NR_GENS)
-		WRITE_ONCE(heap->gens[g + 1].count, heap->gens[g + 1].count + 1);
+		WRITE_ONCE(heap->gens[g + 1].count,
+			   min_t(unsigned long, heap->gens[g + 1].count + k,
+				 INT_MAX));
 	for (i = 1; i <= g; i++)
 		WRITE_ONCE(heap->gens[i].count, 0);
 }
@@ -457,30 +519,40 @@ struct pymm_gc_result {
 };
 
 /*
- * Steps 1-8 over @set, survivors to @dest.  Called with the heap lock held
+ * Steps 1-8 over @set, survivors to @dest; steps 1 and 2 are done already
+ * if @counted (pymm_slice() did them).  Called with the heap lock held
  * (through pymm_hold()) and drain_lock as the drainer; returns with the
  * heap lock dropped.
  */
 static void pymm_collect_set(struct pymm_heap *heap, struct list_head *set,
-			     unsigned int dest, struct pymm_gc_result *r)
+			     unsigned int dest, bool counted,
+			     struct pymm_gc_result *r)
 {
 	LIST_HEAD(unreachable);
 	LIST_HEAD(finalized);
 	LIST_HEAD(garbage);
-	unsigned long n;
+	unsigned long n, nfinal = 0;
 
-	r->survivors = pymm_find_unreachable(heap, set, &unreachable, dest);
+	if (counted)
+		r->survivors = pymm_move_unreachable(heap, set, &unreachable,
+						     dest, &nfinal);
+	else
+		r->survivors = pymm_find_unreachable(heap, set, &unreachable,
+						     dest, &nfinal);
 	pymm_splice(heap, set, dest, r->survivors);
 
-	if (pymm_finalize(heap, &unreachable, &finalized)) {
+	/* With no finalizer to run, no walk for step 5. */
+	if (nfinal && pymm_finalize(heap, &unreachable, &finalized)) {
 		/* Step 6: what a finalizer resurrected survives. */
-		n = pymm_find_unreachable(heap, &finalized, &garbage, dest);
+		n = pymm_find_unreachable(heap, &finalized, &garbage, dest,
+					  &nfinal);
 		/* Garbage whose finalizer broke its cycle is dying already. */
 		r->collected = pymm_count_dying(&finalized);
 		pymm_splice(heap, &finalized, dest, n);
 		r->survivors += n - r->collected;
 	} else {
 		list_splice_init(&finalized, &garbage);
+		list_splice_init(&unreachable, &garbage);
 	}
 	pymm_delete_garbage(heap, &garbage, dest, &r->collected,
 			    &r->uncollectable);
@@ -503,17 +575,18 @@ static long pymm_collect_locked(struct pymm_heap *heap, int g)
 	pymm_hold(heap);
 	r.objects = pymm_gather(heap, 0, g, &set);
 	trace_gc_start(heap->name, g, false, r.objects);
-	pymm_collect_set(heap, &set, dest, &r);
+	pymm_collect_set(heap, &set, dest, false, &r);
 	pymm_drain_end(heap);
 	/* Deaths the collection caused, destroyed before returning. */
 	pymm_heap_drain(heap, true);
+	pymm_pace_wake(heap);
 
 	pause = ktime_get_ns() - start;
 	pymm_account(heap, g, r.survivors, r.collected, r.uncollectable,
 		     pause, pause);
 	pymm_watch_pause(heap, pause);
 	if (g == PYMM_GEN_OLD) {
-		heap->in_pass = false;
+		WRITE_ONCE(heap->in_pass, false);
 		pymm_watch_backlog(heap, r.collected + r.uncollectable);
 	}
 	trace_gc_end(heap->name, g, false, r.collected, r.uncollectable,
@@ -522,23 +595,51 @@ static long pymm_collect_locked(struct pymm_heap *heap, int g)
 }
 
 /*
- * An increment's set: the objects of the pending old space it takes are
- * those of its slice and what the set reaches in that space.
+ * A slice: the set of one increment, or of one part of a young collection
+ * taken in parts.  Its objects come from the pending old space (if @from
+ * is one) and from the young generations up to @young, with what the set
+ * reaches in those.
  */
 struct pymm_slice {
 	struct pymm_heap *heap;
 	struct list_head *set;
-	unsigned int from;	/* the pending space */
-	unsigned long taken;	/* objects taken from it */
+	unsigned int from;	/* the pending space, or PYMM_NO_SPACE */
+	int young;		/* the oldest young generation taken */
+	unsigned long taken;	/* objects taken from the pending space */
+	unsigned long young_taken;	/* from the young generations */
 	unsigned long work;	/* objects taken + references followed */
 };
 
+/* Take @o from the pending space: its count is settled once for all. */
 static void pymm_slice_take(struct pymm_slice *s, struct pymm_obj *o)
 {
 	list_move_tail(&o->gc_link, s->set);
-	o->gen = PYMM_GEN_COLLECTING;
+	pymm_update_ref(o);
 	s->taken++;
 	s->work++;
+}
+
+/* Take @o, or if NULL the first object of the oldest young one with any. */
+static bool pymm_slice_take_young(struct pymm_slice *s, struct pymm_obj *o)
+{
+	struct pymm_heap *heap = s->heap;
+	unsigned long flags;
+	int g;
+
+	spin_lock_irqsave(&heap->gen_lock, flags);
+	for (g = s->young; !o && g >= 0; g--)
+		o = list_first_entry_or_null(&heap->gens[g].objects,
+					     struct pymm_obj, gc_link);
+	if (o) {
+		list_move_tail(&o->gc_link, s->set);
+		heap->gens[o->gen].nobjs--;
+		heap->ncollecting++;
+		pymm_update_ref(o);
+		s->young_taken++;
+		s->work++;
+	}
+	spin_unlock_irqrestore(&heap->gen_lock, flags);
+	return o;
 }
 
 static int pymm_visit_take(void *child, void *arg)
@@ -550,54 +651,139 @@ static int pymm_visit_take(void *child, void *arg)
 	if (!child)
 		return 0;
 	c = pymm_hdr(child);
-	if (c->heap == s->heap && c->gen == s->from)
+	if (c->heap != s->heap)
+		return 0;
+	if (c->gen == s->from)
 		pymm_slice_take(s, c);
+	else if (c->gen <= s->young)
+		pymm_slice_take_young(s, c);
+	/* Step 2 as the edge is followed: each object is traversed once. */
+	if (c->gen == PYMM_GEN_COLLECTING && !(c->state & PYMM_DYING))
+		c->gc_refs--;
 	return 0;
 }
 
 /*
- * Build an increment's set: gen0 and gen1, then objects from the head of
- * the pending old space until @work is done (but at least one, however
- * much the young objects cost), each time with everything the set reaches
- * there (its closure: a cycle that touches the set lies wholly
- * inside it).  The closure always completes, so one connected component
- * larger than @work is one increment.  With the heap lock held: only the
- * collector, under it and collect_lock, and a destroyer, under it, touch
- * the old spaces' lists, so the moves need no gen_lock; the counts do.
+ * Build a slice: objects from the head of the pending space (if any), then
+ * from the heads of the young generations, oldest first, each time with
+ * everything the set reaches in those (its closure: a cycle that touches
+ * the set lies wholly inside it), until @work is done, doing steps 1 and
+ * 2 as it goes (each object is traversed once, all under one hold of the
+ * heap lock, as pymm_find_unreachable() does them); with a pending
+ * space, at least one object of it however much the young ones cost, or
+ * a pass might never end.  The closure always completes, so one connected
+ * component larger than @work is one slice.  Objects left out wait for the
+ * next slice; their references into the set count as from outside it,
+ * which only keeps more alive.  With the heap lock and collect_lock held,
+ * under which an object's gen stays as it is: pymm_obj_new() adds to gen0
+ * under gen_lock alone, so young objects move under gen_lock; only the
+ * collector, under both, and a destroyer, under the heap lock, touch the
+ * old spaces' lists, so old ones move without it, and their count changes
+ * under it once for all.
  * Return: the objects in the set.
  */
 static unsigned long pymm_slice(struct pymm_heap *heap, struct list_head *set,
+				unsigned int from, int young,
 				unsigned long work)
 {
 	struct pymm_slice s = {
-		.heap = heap, .set = set, .from = heap->old_pending,
+		.heap = heap, .set = set, .from = from, .young = young,
 	};
-	struct list_head *pending = &heap->gens[s.from].objects;
+	struct list_head *pending = from != PYMM_NO_SPACE ?
+				    &heap->gens[from].objects : NULL;
 	struct list_head *cur = set;
-	unsigned long young, flags;
+	unsigned long flags;
 	struct pymm_obj *o;
 
-	young = pymm_gather(heap, 0, 1, set);
 	for (;;) {
 		while (cur->next != set) {
 			cur = cur->next;
 			o = list_entry(cur, struct pymm_obj, gc_link);
 			/* Dead already: its destroyer owns its edges. */
-			if (refcount_read(&o->ref))
+			if (!(o->state & PYMM_DYING))
 				o->type->traverse(pymm_body(o), pymm_visit_take,
 						  &s);
 		}
-		/* At least one old object, or a pass might never end. */
-		if ((s.work >= work && s.taken) || list_empty(pending))
+		/* At least one old object, then old ones while work is left. */
+		if (pending && !list_empty(pending) &&
+		    (!s.taken || s.work < work)) {
+			o = list_first_entry(pending, struct pymm_obj, gc_link);
+			pymm_slice_take(&s, o);
+		} else if (s.work >= work ||
+			   !pymm_slice_take_young(&s, NULL)) {
 			break;
-		pymm_slice_take(&s, list_first_entry(pending, struct pymm_obj,
-						     gc_link));
+		}
 	}
+	if (pending) {
+		spin_lock_irqsave(&heap->gen_lock, flags);
+		heap->gens[from].nobjs -= s.taken;
+		heap->ncollecting += s.taken;
+		spin_unlock_irqrestore(&heap->gen_lock, flags);
+	}
+	return s.young_taken + s.taken;
+}
+
+/* Objects in generations 0..@g now. */
+static unsigned long pymm_young_nobjs(struct pymm_heap *heap, int g)
+{
+	unsigned long flags, n = 0;
+	int i;
+
 	spin_lock_irqsave(&heap->gen_lock, flags);
-	heap->gens[s.from].nobjs -= s.taken;
-	heap->ncollecting += s.taken;
+	for (i = 0; i <= g; i++)
+		n += heap->gens[i].nobjs;
 	spin_unlock_irqrestore(&heap->gen_lock, flags);
-	return young + s.taken;
+	return n;
+}
+
+/*
+ * The worker's collection of generations 0..@g (0 or 1) with increments
+ * on, with collect_lock held: in slices of heap->incr_work from those
+ * generations alone (pymm_slice()), each a complete collection under a
+ * hold of its own, until as many objects as they held at the start have
+ * been taken (what the client allocates meanwhile waits for the next).
+ * The worker may come late, after many thresholds' worth of allocations,
+ * and a single set would then make one long hold.  It counts as one
+ * collection of @g.  Survivors go to @g + 1: for gen1, the pending space,
+ * or the visited one during a pass, which has no need to visit them.
+ */
+static void pymm_collect_young_locked(struct pymm_heap *heap, int g)
+{
+	unsigned int dest = !g ? 1 : heap->in_pass ? pymm_old_visited(heap) :
+			    heap->old_pending;
+	unsigned long left = pymm_young_nobjs(heap, g);
+	struct pymm_gc_result r = {}, part;
+	u64 start = ktime_get_ns(), t0;
+	LIST_HEAD(set);
+
+	pymm_count(heap, g);
+	trace_gc_start(heap->name, g, true, left);
+	while (left) {
+		memset(&part, 0, sizeof(part));
+		t0 = ktime_get_ns();
+		pymm_drain_begin(heap);
+		pymm_hold(heap);
+		part.objects = pymm_slice(heap, &set, PYMM_NO_SPACE, g,
+					  READ_ONCE(heap->incr_work));
+		pymm_collect_set(heap, &set, dest, true, &part);
+		pymm_drain_end(heap);
+		pymm_heap_drain(heap, true);
+		pymm_pace_wake(heap);
+		pymm_watch_pause(heap, ktime_get_ns() - t0);
+		if (!part.objects)
+			break;
+		r.objects += part.objects;
+		r.survivors += part.survivors;
+		r.collected += part.collected;
+		r.uncollectable += part.uncollectable;
+		left -= min(left, part.objects);
+		cond_resched();
+	}
+	t0 = ktime_get_ns() - start;
+	pymm_account(heap, g, r.survivors, r.collected, r.uncollectable,
+		     t0, t0);
+	trace_gc_end(heap->name, g, true, r.collected, r.uncollectable,
+		     r.objects, t0);
 }
 
 /* A pass starts: counted as gen2's collection starts (pymm_count()). */
@@ -606,7 +792,7 @@ static void pymm_pass_begin(struct pymm_heap *heap)
 	struct pymm_gc_watch *w = &heap->watch;
 
 	pymm_count(heap, PYMM_GEN_OLD);
-	heap->in_pass = true;
+	WRITE_ONCE(heap->in_pass, true);
 	w->pass_collected = 0;
 	w->pass_uncollectable = 0;
 	w->pass_max_pause_ns = 0;
@@ -619,7 +805,7 @@ static void pymm_pass_end(struct pymm_heap *heap)
 	struct pymm_gc_watch *w = &heap->watch;
 
 	heap->old_pending = pymm_old_visited(heap);
-	heap->in_pass = false;
+	WRITE_ONCE(heap->in_pass, false);
 	WRITE_ONCE(w->passes, w->passes + 1);
 	pymm_account(heap, PYMM_GEN_OLD, 0, w->pass_collected,
 		     w->pass_uncollectable, w->pass_max_pause_ns,
@@ -645,13 +831,14 @@ static long pymm_increment_locked(struct pymm_heap *heap, unsigned long work,
 		pymm_pass_begin(heap);
 	pymm_drain_begin(heap);
 	pymm_hold(heap);
-	r.objects = pymm_slice(heap, &set, work);
+	r.objects = pymm_slice(heap, &set, heap->old_pending, 1, work);
 	/* Nothing adds to the pending space without collect_lock. */
 	*done = list_empty(&heap->gens[heap->old_pending].objects);
 	trace_gc_start(heap->name, PYMM_GEN_OLD, true, r.objects);
-	pymm_collect_set(heap, &set, pymm_old_visited(heap), &r);
+	pymm_collect_set(heap, &set, pymm_old_visited(heap), true, &r);
 	pymm_drain_end(heap);
 	pymm_heap_drain(heap, true);
+	pymm_pace_wake(heap);
 
 	pause = ktime_get_ns() - start;
 	pymm_watch_pause(heap, pause);
@@ -720,9 +907,10 @@ EXPORT_SYMBOL_GPL(pymm_collect);
  *	increment however large
  * @pass_done: if not NULL, set to whether this increment ended the pass
  *
- * The increment collects gen0, gen1 and a slice of the old generation with
- * everything they reach there; a pass begins if none is under way, and ends
- * once every old object has been visited.  For a client that schedules its
+ * The increment collects a slice of the old generation, then young objects
+ * with the work it leaves, with everything they reach among the young and
+ * the not yet visited old objects; a pass begins if none is under way, and
+ * ends once every old object has been visited.  For a client that schedules its
  * own increments: the heap's worker runs them itself when the thresholds
  * call for gen2 and increments are on (pymm_set_incremental()).
  *
@@ -749,17 +937,6 @@ long pymm_collect_increment(struct pymm_heap *heap, unsigned long work,
 }
 EXPORT_SYMBOL_GPL(pymm_collect_increment);
 
-/* Objects in gen0 now. */
-static unsigned long pymm_gen0_nobjs(struct pymm_heap *heap)
-{
-	unsigned long flags, n;
-
-	spin_lock_irqsave(&heap->gen_lock, flags);
-	n = heap->gens[0].nobjs;
-	spin_unlock_irqrestore(&heap->gen_lock, flags);
-	return n;
-}
-
 /* Which generation CPython's collect_generations() would collect, or -1. */
 static int pymm_auto_generation(struct pymm_heap *heap)
 {
@@ -785,15 +962,29 @@ static int pymm_auto_generation(struct pymm_heap *heap)
 	return -1;
 }
 
+/* During a pass: gen0 or gen1 if the thresholds call for them, or -1. */
+static int pymm_young_due(struct pymm_heap *heap)
+{
+	struct pymm_gen *g1 = &heap->gens[1];
+
+	if (pymm_gen0_nobjs(heap) <= heap->gens[0].threshold)
+		return -1;
+	return g1->threshold && g1->count >= g1->threshold;
+}
+
 /**
  * pymm_collect_auto - the worker's collection, when thresholds say so
  * @heap: the heap
  *
- * Gen2, when increments are on, is a pass: increments until every old
- * object has been visited, collect_lock and the heap lock dropped between
- * them and the CPU offered (cond_resched()).  A pass left unfinished (the
- * heap disabled meanwhile) goes on at the next call; one whose increments
- * were turned off meanwhile ends in a full collection.
+ * With increments on, gen0 and gen1 are collected in slices
+ * (pymm_collect_young_locked()), and gen2 is a pass: increments until every
+ * old object has been visited, collect_lock and the heap lock dropped
+ * between them and the CPU offered (cond_resched()), with the young
+ * collections that the thresholds call for meanwhile between them (the
+ * first increment takes young objects too, with the work its old slice
+ * leaves).  A pass
+ * left unfinished (the heap disabled meanwhile) goes on at the next call;
+ * one whose increments were turned off meanwhile ends in a full collection.
  */
 void pymm_collect_auto(struct pymm_heap *heap)
 {
@@ -807,8 +998,12 @@ void pymm_collect_auto(struct pymm_heap *heap)
 		g = pymm_auto_generation(heap);
 		if (g < 0)
 			goto out;
-		if (g < PYMM_GEN_OLD || !READ_ONCE(heap->incremental)) {
+		if (!READ_ONCE(heap->incremental)) {
 			pymm_collect_locked(heap, g);
+			goto out;
+		}
+		if (g < PYMM_GEN_OLD) {
+			pymm_collect_young_locked(heap, g);
 			goto out;
 		}
 	}
@@ -825,6 +1020,10 @@ void pymm_collect_auto(struct pymm_heap *heap)
 		mutex_lock(&heap->collect_lock);
 		if (!heap->in_pass)	/* a full collection ended it */
 			break;
+		/* The young collections the thresholds call for go on. */
+		g = pymm_young_due(heap);
+		if (g >= 0)
+			pymm_collect_young_locked(heap, g);
 	}
 out:
 	mutex_unlock(&heap->collect_lock);
@@ -865,7 +1064,7 @@ static int pymm_regen(struct pymm_heap *heap, int from, int to, int into,
 	if (into == PYMM_GEN_OLD)
 		into = heap->old_pending;
 	if (from <= PYMM_GEN_OLD && to >= PYMM_GEN_OLD)
-		heap->in_pass = false;
+		WRITE_ONCE(heap->in_pass, false);
 	pymm_hold(heap);
 	pymm_gather(heap, from, to, &set);
 	pymm_settle(heap, &set, into);
@@ -950,6 +1149,8 @@ void pymm_gc_stats(struct pymm_heap *heap, struct pymm_gc_stats *st)
 	}
 	st->backlog = READ_ONCE(w->backlog);
 	st->backlog_peak = READ_ONCE(w->backlog_peak);
+	st->paced = atomic_long_read(&w->paced);
+	st->paced_ns = atomic64_read(&w->paced_ns);
 	spin_lock_irqsave(&heap->gen_lock, flags);
 	st->old_objects = heap->gens[PYMM_GEN_OLD].nobjs +
 			  heap->gens[PYMM_GEN_OLD2].nobjs;

@@ -25,7 +25,8 @@
  *              collected, uncollectable, last and total pause; then
  *              long_lived_total and long_lived_pending, then the
  *              collector's watch (gc.c): incremental, increments, passes,
- *              max_hold_ns, backlog, backlog_peak
+ *              max_hold_ns, backlog, backlog_peak; then the allocations
+ *              paced (object.c) and how long they waited, paced_ns
  *   pauses     the histogram of collections and increments by duration
  *   incremental  automatic gen2 collections as increments (1) or not (0)
  *   collect    write a generation number to collect it
@@ -111,6 +112,7 @@ struct pymm_heap *pymm_heap_create(const char *name)
 	heap->enabled = true;
 	init_llist_head(&heap->dead_list);
 	rcuwait_init(&heap->dying_wait);
+	init_waitqueue_head(&heap->pace_wait);
 	INIT_WORK(&heap->work, pymm_heap_work);
 
 	err = pymm_heap_link(heap);
@@ -307,6 +309,8 @@ static int gc_show(struct seq_file *m, void *v)
 	seq_printf(m, "max_hold_ns %llu\n", READ_ONCE(w->max_hold_ns));
 	seq_printf(m, "backlog %lu\n", READ_ONCE(w->backlog));
 	seq_printf(m, "backlog_peak %lu\n", READ_ONCE(w->backlog_peak));
+	seq_printf(m, "paced %ld\n", atomic_long_read(&w->paced));
+	seq_printf(m, "paced_ns %lld\n", (s64)atomic64_read(&w->paced_ns));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(gc);

@@ -38,6 +38,7 @@
  * object's callbacks, or frees an orphan (see pymm_obj_dead()).
  */
 #include <linux/export.h>
+#include <linux/ktime.h>
 #include <linux/overflow.h>
 #include <linux/preempt.h>
 #include <linux/rcupdate.h>
@@ -45,6 +46,7 @@
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>
+#include <linux/wait.h>
 #include <linux/rcuwait.h>
 #include <linux/workqueue.h>
 
@@ -118,6 +120,47 @@ void pymm_heap_put(struct pymm_heap *heap)
 		pymm_heap_free(heap);
 }
 
+static bool pymm_gen0_at_most(struct pymm_heap *heap, unsigned long n)
+{
+	unsigned long flags;
+	bool ret;
+
+	spin_lock_irqsave(&heap->gen_lock, flags);
+	ret = heap->gens[0].nobjs <= n;
+	spin_unlock_irqrestore(&heap->gen_lock, flags);
+	return ret;
+}
+
+/*
+ * Gen0 holds more than PYMM_PACE thresholds' worth of objects: the heap's
+ * worker has fallen behind a client that allocates faster than it
+ * collects (on one CPU, a client that never sleeps gets as much of it as
+ * the worker).  During a pass, PYMM_PACE_PASS: the worker then runs a
+ * young collection and an increment in turn, and the pass must visit the
+ * old generation faster than the client fills it, or garbage that the
+ * client drops meanwhile outgrows the live objects.  As
+ * balance_dirty_pages() pauses a task that dirties pages faster than they
+ * are written back, an allocation that may sleep waits for the worker's
+ * next young collection, at most PYMM_PACE_MS (and a jiffy): never under
+ * pymm_lock() or in a callback of this heap, which the worker would wait
+ * for, and never longer, as the caller may hold a lock of its own that a
+ * callback needs.
+ */
+static void pymm_pace(struct pymm_heap *heap, unsigned long limit)
+{
+	struct pymm_gc_watch *w = &heap->watch;
+	u64 start;
+
+	if (current == READ_ONCE(heap->lock_owner) ||
+	    current == READ_ONCE(heap->drainer))
+		return;
+	start = ktime_get_ns();
+	wait_event_timeout(heap->pace_wait, pymm_gen0_at_most(heap, limit),
+			   msecs_to_jiffies(PYMM_PACE_MS) + 1);
+	atomic_long_inc(&w->paced);
+	atomic64_add(ktime_get_ns() - start, &w->paced_ns);
+}
+
 /**
  * pymm_obj_new - allocate a tracked, refcounted object
  * @heap: the heap it belongs to
@@ -127,7 +170,11 @@ void pymm_heap_put(struct pymm_heap *heap)
  *
  * The object is zeroed, holds one reference, and is tracked in generation
  * 0.  If gen0 then holds more objects than its threshold, an automatic
- * collection is queued to the heap's worker; none runs here.
+ * collection is queued to the heap's worker; none runs here.  If it holds
+ * more than 8 times its threshold (2 times during an incremental pass),
+ * the worker has fallen behind: an allocation whose @gfp allows sleeping
+ * then waits up to 10 ms for it, but not under pymm_lock() or in a
+ * callback of @heap.
  *
  * Context: any context if @gfp does not allow sleeping; on PREEMPT_RT, not
  * in hard interrupt context, with interrupts off or under a raw spinlock.
@@ -139,7 +186,7 @@ void *pymm_obj_new(struct pymm_heap *heap, const struct pymm_type *type,
 		   gfp_t gfp)
 {
 	struct pymm_obj *o;
-	unsigned long flags, n0;
+	unsigned long flags, n0, limit;
 	unsigned int t0;
 	size_t size;
 
@@ -170,8 +217,13 @@ void *pymm_obj_new(struct pymm_heap *heap, const struct pymm_type *type,
 
 	/* Every allocation that leaves gen0 over the threshold queues. */
 	t0 = READ_ONCE(heap->gens[0].threshold);
-	if (n0 > t0 && t0 && READ_ONCE(heap->enabled))
+	if (n0 > t0 && t0 && READ_ONCE(heap->enabled)) {
 		pymm_heap_queue(heap);
+		limit = (READ_ONCE(heap->in_pass) ? PYMM_PACE_PASS : PYMM_PACE) *
+			(unsigned long)t0;
+		if (n0 > limit && gfpflags_allow_blocking(gfp))
+			pymm_pace(heap, limit);
+	}
 	return pymm_body(o);
 }
 EXPORT_SYMBOL_GPL(pymm_obj_new);

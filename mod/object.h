@@ -77,6 +77,7 @@
 #include <linux/rcuwait.h>
 #include <linux/refcount.h>
 #include <linux/sched.h>
+#include <linux/wait.h>
 #include <linux/workqueue.h>
 
 #include <pymm.h>
@@ -94,6 +95,14 @@
 
 /* An increment's work by default: objects taken plus references followed. */
 #define PYMM_INCR_WORK		8192
+/*
+ * An allocation that may sleep waits, at most PYMM_PACE_MS, while gen0
+ * holds more than PYMM_PACE times its threshold, PYMM_PACE_PASS times
+ * during a pass (object.c, pymm_pace()).
+ */
+#define PYMM_PACE		8
+#define PYMM_PACE_PASS		2
+#define PYMM_PACE_MS		10
 
 /* Dead objects cleared per hold of the heap lock. */
 #define PYMM_DESTROY_BATCH	64
@@ -173,6 +182,8 @@ struct pymm_gen {
  * @backlog:	objects found unreachable by the last complete pass or full
  *		collection: garbage that had been waiting for it
  * @backlog_peak: the largest @backlog
+ * @paced:	allocations that waited for the worker (pymm_pace())
+ * @paced_ns:	how long they waited, in all
  */
 struct pymm_gc_watch {
 	unsigned long pauses[PYMM_PAUSE_BUCKETS];
@@ -186,6 +197,8 @@ struct pymm_gc_watch {
 	u64 pass_pause_ns;
 	unsigned long backlog;
 	unsigned long backlog_peak;
+	atomic_long_t paced;
+	atomic64_t paced_ns;
 };
 
 /*
@@ -229,6 +242,7 @@ struct pymm_gc_watch {
  * @dying:	pymm_obj_dead() calls under way that found @orphaned false;
  *		pymm_heap_destroy() waits for them to finish
  * @dying_wait:	where pymm_heap_destroy() waits, its only waiter
+ * @pace_wait:	where allocations wait for the worker (pymm_pace())
  * @orphaned:	pymm_heap_destroy() has begun its final drain: from then on
  *		only its drain loop pushes dead objects, every other death is
  *		an orphan's, freed without callbacks
@@ -260,6 +274,7 @@ struct pymm_heap {
 	atomic_long_t nobjs;
 	atomic_t dying;
 	struct rcuwait dying_wait;
+	wait_queue_head_t pace_wait;
 	bool orphaned;
 	struct dentry *debugfs;
 	struct list_head node;
@@ -329,6 +344,13 @@ static inline void pymm_drain_end(struct pymm_heap *heap)
 	WRITE_ONCE(heap->drainer, NULL);
 	atomic_dec(&pymm_heaps_busy);
 	mutex_unlock(&heap->drain_lock);
+}
+
+/* The worker took gen0 down: wake allocations waiting in pymm_pace(). */
+static inline void pymm_pace_wake(struct pymm_heap *heap)
+{
+	if (wq_has_sleeper(&heap->pace_wait))
+		wake_up_all(&heap->pace_wait);
 }
 
 /* object.c: heap lifetime */

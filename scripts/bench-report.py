@@ -99,9 +99,12 @@ TARGETS = [
     ('pause (PREEMPT, 1 CPU): probe p99 wait for the heap lock, ms, incremental',
      'bench', '<=', 1.00, 'pause_p99'),
     ('  the same, monolithic', 'bench', None, None, 'pause_p99_m'),
-    ('pause: reclamation after the last drop / one pymm_collect(heap, 2), incremental',
+    ('pause: reclamation after the last drop, incremental / monolithic',
      'bench', '<=', 1.50, 'pause_reclaim'),
-    ('  the same, monolithic', 'bench', None, None, 'pause_reclaim_m'),
+    ('  incremental / one pymm_collect(heap, 2) of the same trees', 'bench',
+     None, None, 'pause_reclaim_full'),
+    ('  monolithic / one pymm_collect(heap, 2) of the same trees', 'bench',
+     None, None, 'pause_reclaim_full_m'),
     ('pause: largest garbage backlog / live objects, incremental',
      'bench', '<=', 1.00, 'pause_backlog'),
     ('  the same, monolithic', 'bench', None, None, 'pause_backlog_m'),
@@ -126,6 +129,9 @@ PAUSE_ROWS = [
     ('passes', 'incremental passes', 1, 0),
     ('increments', 'increments', 1, 0),
     ('gc_backlog_peak', 'most garbage one gen2 collection found', 1, 0),
+    ('young_collections', 'gen0 and gen1 collections', 1, 0),
+    ('paced', 'allocations paced (waited for the worker)', 1, 0),
+    ('paced_ms', '  how long they waited in all (ms)', 1, 3),
 ]
 PAUSE_MODES = ('incremental', 'monolithic')
 
@@ -237,9 +243,11 @@ def figures(rows, kernel):
         hold, p99 = k('pause', 'hold_max', mode), k('pause', 'wait_p99', mode)
         f['pause_hold' + sfx] = div(hold, 1000)
         f['pause_p99' + sfx] = div(p99, 1000)
-        f['pause_reclaim' + sfx] = div(k('pause', 'reclaim', mode),
-                                       k('pause', 'reclaim', 'full'))
+        f['pause_reclaim_full' + sfx] = div(k('pause', 'reclaim', mode),
+                                            k('pause', 'reclaim', 'full'))
         f['pause_backlog' + sfx] = k('pause', 'backlog_ratio', mode)
+    f['pause_reclaim'] = div(k('pause', 'reclaim', 'incremental'),
+                             k('pause', 'reclaim', 'monolithic'))
     f['remote_p'] = div(smp['pc_remote', 'pymm'], smp['pc_local', 'pymm'])
     f['remote_k'] = div(smp['pc_remote', 'kmalloc'], smp['pc_local', 'kmalloc'])
     return f
