@@ -113,14 +113,6 @@ static const unsigned int pb_sizes[] = {
 	8, 16, 24, 32, 48, 64, 72, 96, 128, 200, 256, 264, 384, 512
 };
 
-/* Figures in thousandths: "12.345". */
-void pb_csv(const char *section, const char *name, unsigned long param,
-	    const char *alloc, u64 milli, const char *unit)
-{
-	pr_info("pymm_bench: csv,%s,%s,%lu,%s,%llu.%03llu,%s\n", section, name,
-		param, alloc, milli / 1000, milli % 1000, unit);
-}
-
 static int pb_cmp_u64(const void *a, const void *b)
 {
 	u64 x = *(const u64 *)a, y = *(const u64 *)b;
