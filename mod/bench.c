@@ -77,7 +77,8 @@
 #include <linux/vmalloc.h>
 #include <linux/vmstat.h>
 
-#include "bench.h"
+#include "bench_csv.h"
+#include "bench_pause.h"
 #include "bench_work.h"
 #include "testlib.h"
 

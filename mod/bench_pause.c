@@ -96,7 +96,8 @@
 
 #include <pymm.h>
 
-#include "bench.h"
+#include "bench_csv.h"
+#include "bench_pause.h"
 #include "bench_work.h"
 
 static unsigned int pause_trees = 64;
@@ -444,19 +445,19 @@ static void pp_sample_backlog(struct pp_run *run)
 {
 	long released = atomic_long_read(&run->released);
 	long dropped = atomic_long_read(&run->dropped);
-	long live = atomic_long_read(&run->alloc) - dropped;
+	long alive = atomic_long_read(&run->alloc) - dropped;
 	long backlog = dropped - released;
 
 	if (backlog > run->backlog_peak) {
 		run->backlog_peak = backlog;
-		run->backlog_live = live;
+		run->backlog_live = alive;
 	}
-	/* backlog / live > ratio_backlog / ratio_live? */
-	if (live > 0 && (!run->ratio_live ||
-			 (s64)backlog * run->ratio_live >
-			 (s64)run->ratio_backlog * live)) {
+	/* backlog / alive > ratio_backlog / ratio_live? */
+	if (alive > 0 && (!run->ratio_live ||
+			  (s64)backlog * run->ratio_live >
+			  (s64)run->ratio_backlog * alive)) {
 		run->ratio_backlog = backlog;
-		run->ratio_live = live;
+		run->ratio_live = alive;
 	}
 }
 
