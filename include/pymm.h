@@ -110,6 +110,9 @@ int pymm_unfreeze(struct pymm_heap *heap);
  * struct pymm_gc_stats - what a heap's collector did (pymm_gc_stats())
  * @pauses:	collections and increments, by duration (see above)
  * @max_hold_ns: the longest hold of the heap's lock by the collector
+ * @max_hold_run_ns: the longest such hold during which the collector was
+ *		never switched out (its own work, without the time other tasks
+ *		ran while it held the lock)
  * @increments:	increments run
  * @passes:	incremental passes over the old generation completed
  * @collections: full collections of each generation, passes counting as
@@ -127,6 +130,7 @@ int pymm_unfreeze(struct pymm_heap *heap);
 struct pymm_gc_stats {
 	unsigned long pauses[PYMM_GC_PAUSE_BUCKETS];
 	u64 max_hold_ns;
+	u64 max_hold_run_ns;
 	unsigned long increments;
 	unsigned long passes;
 	unsigned long collections[3];

@@ -48,6 +48,7 @@ static void gc_file_of_new_heap_reads_exactly(struct kunit *test)
 		"increments 0\n"
 		"passes 0\n"
 		"max_hold_ns 0\n"
+		"max_hold_run_ns 0\n"
 		"backlog 0\n"
 		"backlog_peak 0\n"
 		"paced 0\n"

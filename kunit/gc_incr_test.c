@@ -414,6 +414,39 @@ static void gi_slow_clear(void *obj)
 	gc_node_type.clear(obj);
 }
 
+/*
+ * A hold during which the collector sleeps (here in traverse(), which may)
+ * counts in max_hold_ns, and not in max_hold_run_ns, which keeps only the
+ * holds it ran through without being switched out.
+ */
+#define GI_NAP_MS	20
+
+static struct pymm_type gi_nap_type;
+
+static int gi_nap_traverse(void *obj, pymm_visit_fn visit, void *arg)
+{
+	msleep(GI_NAP_MS);
+	return gc_node_type.traverse(obj, visit, arg);
+}
+
+static void a_hold_the_collector_sleeps_through_is_not_its_run_hold(struct kunit *test)
+{
+	struct gc_ctx *ctx = test->priv;
+	struct pymm_gc_stats st;
+	struct gc_node *n;
+
+	gi_nap_type = gc_node_type;
+	gi_nap_type.name = "gi_nap";
+	gi_nap_type.traverse = gi_nap_traverse;
+	n = gc_new(test, ctx->heap, &gi_nap_type, ctx->counts, 0);
+	pymm_gc_stats_reset(ctx->heap);
+	KUNIT_EXPECT_EQ(test, pymm_collect(ctx->heap, 2), 0);
+	pymm_gc_stats(ctx->heap, &st);
+	KUNIT_EXPECT_GE(test, st.max_hold_ns, GI_NAP_MS * NSEC_PER_MSEC);
+	KUNIT_EXPECT_LT(test, st.max_hold_run_ns, GI_NAP_MS * NSEC_PER_MSEC);
+	pymm_put(n);
+}
+
 static void clearing_much_garbage_drops_the_heap_lock_between_batches(struct kunit *test)
 {
 	struct gc_ctx *ctx = test->priv;
@@ -507,6 +540,7 @@ static void the_pause_histogram_counts_each_collection_and_increment(struct kuni
 	pymm_gc_stats(ctx->heap, &st);
 	KUNIT_EXPECT_EQ(test, gi_pauses_sum(&st), 0);
 	KUNIT_EXPECT_EQ(test, st.max_hold_ns, 0);
+	KUNIT_EXPECT_EQ(test, st.max_hold_run_ns, 0);
 	pymm_collect(ctx->heap, 0);
 	pymm_collect(ctx->heap, 1);
 	pymm_collect(ctx->heap, 2);
@@ -515,6 +549,7 @@ static void the_pause_histogram_counts_each_collection_and_increment(struct kuni
 	pymm_gc_stats(ctx->heap, &st);
 	KUNIT_EXPECT_EQ(test, gi_pauses_sum(&st), 5);
 	KUNIT_EXPECT_GT(test, st.max_hold_ns, 0);
+	KUNIT_EXPECT_LE(test, st.max_hold_run_ns, st.max_hold_ns);
 	KUNIT_EXPECT_EQ(test, st.backlog_peak, 0);
 
 	/* The file: a header, then 17 rows of log2 buckets that add up. */
@@ -577,6 +612,7 @@ static struct kunit_case gc_incr_cases[] = {
 	KUNIT_CASE(a_pass_ends_while_young_objects_fill_each_increment),
 	KUNIT_CASE(an_increment_takes_young_objects_only_with_the_work_left),
 	KUNIT_CASE(clearing_much_garbage_drops_the_heap_lock_between_batches),
+	KUNIT_CASE(a_hold_the_collector_sleeps_through_is_not_its_run_hold),
 	KUNIT_CASE(the_worker_runs_gen2_as_a_pass_unless_increments_are_off),
 	KUNIT_CASE(the_pause_histogram_counts_each_collection_and_increment),
 	KUNIT_CASE(the_incremental_file_reads_and_switches),

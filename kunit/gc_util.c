@@ -421,7 +421,8 @@ int gc_heap_path(char *buf, size_t size, const char *heap, const char *file)
 
 /* The gc file's last rows, in order: "NAME value". */
 static const char * const gc_watch_rows[] = {
-	"incremental", "increments", "passes", "max_hold_ns", "backlog",
+	"incremental", "increments", "passes", "max_hold_ns",
+	"max_hold_run_ns", "backlog",
 	"backlog_peak", "paced", "paced_ns",
 };
 
@@ -441,7 +442,8 @@ int gc_parse_stats(const char *text, struct gc_stats *st)
 {
 	unsigned long long *watch[] = {
 		&st->incremental, &st->increments, &st->passes,
-		&st->max_hold_ns, &st->backlog, &st->backlog_peak,
+		&st->max_hold_ns, &st->max_hold_run_ns, &st->backlog,
+		&st->backlog_peak,
 		&st->paced, &st->paced_ns,
 	};
 	char *copy = kstrdup(text, GFP_KERNEL), *s = copy, *line;

@@ -137,6 +137,7 @@ struct gc_stats {
 	unsigned long long increments;
 	unsigned long long passes;
 	unsigned long long max_hold_ns;
+	unsigned long long max_hold_run_ns;
 	unsigned long long backlog;
 	unsigned long long backlog_peak;
 	unsigned long long paced;

@@ -52,6 +52,10 @@
  * Figures (section "pause", param the objects of the trees, allocator the
  * mode: incremental, monolithic, or full for the reference):
  *   hold_max          the collector's longest hold of the heap lock, us
+ *   hold_run_max      the longest during which it was never switched out
+ *                     (max_hold_run_ns): no other task ran in it; the
+ *                     probe, which preempts every pause_probe_us, bounds
+ *                     it
  *   wait_p50, wait_p99, wait_max   the probe's wait for the lock, us
  *   samples           the probe's samples
  *   probe_gap_max     the longest time from one sample's end to the next
@@ -594,6 +598,7 @@ static void pp_print(const struct pp_run *run, const char *mode,
 	unsigned long objs = pause_trees * run->tree_nodes;
 
 	pb_csv("pause", "hold_max", objs, mode, st->max_hold_ns, "us");
+	pb_csv("pause", "hold_run_max", objs, mode, st->max_hold_run_ns, "us");
 	pb_csv("pause", "wait_p50", objs, mode, pp_percentile(run, 500), "us");
 	pb_csv("pause", "wait_p99", objs, mode, pp_percentile(run, 990), "us");
 	pb_csv("pause", "wait_max", objs, mode, run->wait_max, "us");

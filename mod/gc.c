@@ -105,19 +105,33 @@
 /* pymm_slice() from the young generations alone: no gen is ever this. */
 #define PYMM_NO_SPACE	UINT_MAX
 
-/* The collector takes the heap lock through these: they time each hold. */
+/* The collector's context switches: this task's own, so stable here. */
+static unsigned long pymm_switches(void)
+{
+	return current->nvcsw + current->nivcsw;
+}
+
+/*
+ * The collector takes the heap lock through these: they time each hold,
+ * and apart those during which it was never switched out (the time it was
+ * preempted, while holding the lock, is others' work).
+ */
 static void pymm_hold(struct pymm_heap *heap)
 {
 	pymm_gc_lock(heap);
 	heap->watch.hold_start = ktime_get_ns();
+	heap->watch.hold_switches = pymm_switches();
 }
 
 static void pymm_unhold(struct pymm_heap *heap)
 {
-	u64 held = ktime_get_ns() - heap->watch.hold_start;
+	struct pymm_gc_watch *w = &heap->watch;
+	u64 held = ktime_get_ns() - w->hold_start;
 
-	if (held > heap->watch.max_hold_ns)
-		WRITE_ONCE(heap->watch.max_hold_ns, held);
+	if (held > w->max_hold_ns)
+		WRITE_ONCE(w->max_hold_ns, held);
+	if (held > w->max_hold_run_ns && pymm_switches() == w->hold_switches)
+		WRITE_ONCE(w->max_hold_run_ns, held);
 	pymm_gc_unlock(heap);
 }
 
@@ -1141,6 +1155,7 @@ void pymm_gc_stats(struct pymm_heap *heap, struct pymm_gc_stats *st)
 	for (i = 0; i < PYMM_PAUSE_BUCKETS; i++)
 		st->pauses[i] = READ_ONCE(w->pauses[i]);
 	st->max_hold_ns = READ_ONCE(w->max_hold_ns);
+	st->max_hold_run_ns = READ_ONCE(w->max_hold_run_ns);
 	st->increments = READ_ONCE(w->increments);
 	st->passes = READ_ONCE(w->passes);
 	for (i = 0; i < PYMM_NR_GENS; i++) {
@@ -1181,6 +1196,7 @@ void pymm_gc_stats_reset(struct pymm_heap *heap)
 	for (i = 0; i < PYMM_PAUSE_BUCKETS; i++)
 		WRITE_ONCE(w->pauses[i], 0);
 	WRITE_ONCE(w->max_hold_ns, 0);
+	WRITE_ONCE(w->max_hold_run_ns, 0);
 	WRITE_ONCE(w->backlog, 0);
 	WRITE_ONCE(w->backlog_peak, 0);
 	mutex_unlock(&heap->collect_lock);

@@ -25,7 +25,8 @@
  *              collected, uncollectable, last and total pause; then
  *              long_lived_total and long_lived_pending, then the
  *              collector's watch (gc.c): incremental, increments, passes,
- *              max_hold_ns, backlog, backlog_peak; then the allocations
+ *              max_hold_ns, max_hold_run_ns, backlog, backlog_peak; then
+ *              the allocations
  *              paced (object.c) and how long they waited, paced_ns
  *   pauses     the histogram of collections and increments by duration
  *   incremental  automatic gen2 collections as increments (1) or not (0)
@@ -307,6 +308,7 @@ static int gc_show(struct seq_file *m, void *v)
 	seq_printf(m, "increments %lu\n", READ_ONCE(w->increments));
 	seq_printf(m, "passes %lu\n", READ_ONCE(w->passes));
 	seq_printf(m, "max_hold_ns %llu\n", READ_ONCE(w->max_hold_ns));
+	seq_printf(m, "max_hold_run_ns %llu\n", READ_ONCE(w->max_hold_run_ns));
 	seq_printf(m, "backlog %lu\n", READ_ONCE(w->backlog));
 	seq_printf(m, "backlog_peak %lu\n", READ_ONCE(w->backlog_peak));
 	seq_printf(m, "paced %ld\n", atomic_long_read(&w->paced));

@@ -172,7 +172,10 @@ struct pymm_gen {
  *	pymm_gc_stats(); written under collect_lock, read with READ_ONCE()
  * @pauses:	histogram of collections and increments by duration
  * @max_hold_ns: longest hold of the heap lock by the collector
+ * @max_hold_run_ns: longest such hold during which the collector was never
+ *		switched out: its own work, without others' time
  * @hold_start:	when the collector took the heap lock (under it)
+ * @hold_switches: the collector's context switches then (under it)
  * @increments:	increments run
  * @passes:	incremental passes completed
  * @pass_collected: objects freed by the increments of the pass under way
@@ -188,7 +191,9 @@ struct pymm_gen {
 struct pymm_gc_watch {
 	unsigned long pauses[PYMM_PAUSE_BUCKETS];
 	u64 max_hold_ns;
+	u64 max_hold_run_ns;
 	u64 hold_start;
+	unsigned long hold_switches;
 	unsigned long increments;
 	unsigned long passes;
 	unsigned long pass_collected;
