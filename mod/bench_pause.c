@@ -47,7 +47,9 @@
  *
  * The reference: the same trees built on a heap without automatic
  * collection, all dropped, and one pymm_collect(heap, 2) timed until it
- * returns (all destroyed); the median of 3.
+ * returns (all destroyed); the median of 3.  And the floor under an
+ * increment's hold: one tree alone, nothing else running, one increment
+ * over it, live and then dropped (pp_tree_hold()).
  *
  * Figures (section "pause", param the objects of the trees, allocator the
  * mode: incremental, monolithic, or full for the reference):
@@ -79,6 +81,9 @@
  *   paced, paced_ms   allocations that waited for the heap's worker
  *                     (pymm_obj_new()'s pacing), and their wait in all
  *   reclaim (full)    the reference pymm_collect(heap, 2), ms
+ *   tree_hold_live, tree_hold_dead (param: the tree's objects)   the
+ *                     longest hold of one increment over one tree alone,
+ *                     live and dropped, us
  * and one line "pymm_bench: pause model=... cpus=..." with the preemption
  * model and the parameters.
  */
@@ -591,6 +596,52 @@ static u64 pp_reference(struct pp_run *run, unsigned long *failed)
 	return ns[PP_REF_ROUNDS / 2];
 }
 
+/*
+ * The floor under an increment's hold: one tree alone in the old
+ * generation, nothing else running (no mutator, no probe), one increment
+ * over it (its closure is the whole tree), live and then dropped; the
+ * collector's longest hold each time, median of PP_REF_ROUNDS.
+ */
+static void pp_tree_hold(unsigned long *failed)
+{
+	struct pp_run *run = kzalloc(sizeof(*run), GFP_KERNEL);
+	u64 live[PP_REF_ROUNDS], dead[PP_REF_ROUNDS];
+	struct pymm_gc_stats st;
+	unsigned int r;
+	bool done;
+
+	if (!run || pp_init(run, false)) {
+		(*failed)++;
+		goto out;
+	}
+	for (r = 0; r < PP_REF_ROUNDS; r++) {
+		pp_plant(run, 0);
+		pymm_collect(run->heap, 2);	/* into the old generation */
+		pymm_gc_stats_reset(run->heap);
+		if (pymm_collect_increment(run->heap, 0, &done) != 0 || !done)
+			(*failed)++;
+		pymm_gc_stats(run->heap, &st);
+		live[r] = st.max_hold_ns;
+		pp_drop(run, 0);
+		pymm_gc_stats_reset(run->heap);
+		if (pymm_collect_increment(run->heap, 0, &done) !=
+		    (long)run->tree_nodes)
+			(*failed)++;
+		pymm_gc_stats(run->heap, &st);
+		dead[r] = st.max_hold_ns;
+	}
+	sort(live, PP_REF_ROUNDS, sizeof(*live), pp_cmp_u64, NULL);
+	sort(dead, PP_REF_ROUNDS, sizeof(*dead), pp_cmp_u64, NULL);
+	pb_csv("pause", "tree_hold_live", run->tree_nodes, "incremental",
+	       live[PP_REF_ROUNDS / 2], "us");
+	pb_csv("pause", "tree_hold_dead", run->tree_nodes, "incremental",
+	       dead[PP_REF_ROUNDS / 2], "us");
+out:
+	if (run)
+		*failed += pp_fini(run);
+	kfree(run);
+}
+
 static void pp_print(const struct pp_run *run, const char *mode,
 		     const struct pymm_gc_stats *st,
 		     const struct pymm_gc_stats *st0)
@@ -731,6 +782,7 @@ void pb_pause(unsigned long *failed)
 		*failed += pp_fini(run);
 	kfree(run);
 
+	pp_tree_hold(failed);
 	pp_scenario(true, failed);
 	pp_scenario(false, failed);
 }

@@ -98,6 +98,8 @@ TARGETS = [
     ('  the same, monolithic', 'bench', None, None, 'pause_hold_m'),
     ('  the longest hold no switch interrupted (the probe bounds it), incremental',
      'bench', None, None, 'pause_hold_run'),
+    ('  one increment over one dropped tree alone, nothing else running',
+     'bench', None, None, 'pause_tree_hold'),
     ('pause (PREEMPT, 1 CPU): probe p99 wait for the heap lock, ms, incremental',
      'bench', '<=', 1.00, 'pause_p99'),
     ('  the same, monolithic', 'bench', None, None, 'pause_p99_m'),
@@ -250,6 +252,8 @@ def figures(rows, kernel):
         f['pause_reclaim_full' + sfx] = div(k('pause', 'reclaim', mode),
                                             k('pause', 'reclaim', 'full'))
         f['pause_backlog' + sfx] = k('pause', 'backlog_ratio', mode)
+    f['pause_tree_hold'] = div(k('pause', 'tree_hold_dead', 'incremental'),
+                               1000)
     f['pause_reclaim'] = div(k('pause', 'reclaim', 'incremental'),
                              k('pause', 'reclaim', 'monolithic'))
     f['remote_p'] = div(smp['pc_remote', 'pymm'], smp['pc_local', 'pymm'])
@@ -280,8 +284,8 @@ def pause_table(rows, kernel, info):
     def k(case, mode):
         return pick(rows, 'pause', case, mode, kernel=kernel)
 
-    objs = next((r['param'] for r in rows if r['kernel'] == kernel and
-                 r['section'] == 'pause'), None)
+    objs = max((r['param'] for r in rows if r['kernel'] == kernel and
+                r['section'] == 'pause'), default=None)
     if objs is None:
         return []
     out = [f'pause: the old generation collected automatically, {objs} objects '
@@ -299,6 +303,10 @@ def pause_table(rows, kernel, info):
     full = k('reclaim', 'full')
     if full is not None:
         out.append(f"{'one pymm_collect(heap, 2) of the same trees (ms)':<44} {full:>12.3f}")
+    for case, what in (('tree_hold_live', 'live'), ('tree_hold_dead', 'dropped')):
+        v = k(case, 'incremental')
+        if v is not None:
+            out.append(f"{'one increment over one tree alone, ' + what + ': hold (ms)':<44} {v / 1000:>12.3f}")
     return out
 
 
